@@ -1,0 +1,65 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FinalRead, HistoryRecord, RecordedRun, RunMeta } from './types.js';
+
+export const HISTORY_FILE = 'history.ndjson';
+export const FINAL_READ_FILE = 'final-read.json';
+export const META_FILE = 'run.json';
+
+/**
+ * The one history every load worker and observer appends to. Records are kept in memory for
+ * analysis and streamed to history.ndjson as they arrive, so a run that dies still leaves its record.
+ */
+export class History {
+  readonly records: HistoryRecord[] = [];
+  private readonly t0: number;
+  private stream: WriteStream | null = null;
+
+  constructor(t0: number = performance.now()) {
+    this.t0 = t0;
+  }
+
+  /** Monotonic ms since the run started, at 0.1 ms precision. */
+  now(): number {
+    return Math.round((performance.now() - this.t0) * 10) / 10;
+  }
+
+  toFile(dir: string): void {
+    this.stream = createWriteStream(path.join(dir, HISTORY_FILE), { flags: 'w' });
+    for (const r of this.records) this.stream.write(JSON.stringify(r) + '\n');
+  }
+
+  add(record: HistoryRecord): void {
+    this.records.push(record);
+    this.stream?.write(JSON.stringify(record) + '\n');
+  }
+
+  async close(): Promise<void> {
+    const s = this.stream;
+    this.stream = null;
+    if (s) await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+export async function readHistory(file: string): Promise<HistoryRecord[]> {
+  const text = await readFile(file, 'utf8');
+  const out: HistoryRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim()) out.push(JSON.parse(line) as HistoryRecord);
+  }
+  return out;
+}
+
+/** Loads a recorded run from its folder (run.json, history.ndjson, final-read.json). */
+export async function readRecordedRun(dir: string): Promise<RecordedRun> {
+  const meta = JSON.parse(await readFile(path.join(dir, META_FILE), 'utf8')) as RunMeta;
+  const history = await readHistory(path.join(dir, HISTORY_FILE));
+  let final: FinalRead | null = null;
+  try {
+    final = JSON.parse(await readFile(path.join(dir, FINAL_READ_FILE), 'utf8')) as FinalRead;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return { meta, history, final };
+}
