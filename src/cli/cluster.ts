@@ -1,0 +1,91 @@
+import { Command, Option } from 'commander';
+import { createDriver, type DriverName } from '../cluster/index.js';
+import { profileSpec, PROFILES } from '../cluster/profiles.js';
+import { formatMembers, memberRows } from '../cluster/status.js';
+import { FAULT_KINDS, type ClusterAccess, type FaultKind } from '../cluster/types.js';
+import { runCli } from './run.js';
+
+const program = new Command('cluster').description('Bring a real Patroni cluster up or down, look at it, and break it by hand.');
+const driverOption = () => new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local');
+
+program
+  .command('up')
+  .description('start a fresh cluster (cleans leftovers of an earlier run first)')
+  .addOption(new Option('--profile <name>', 'cluster profile').choices(Object.keys(PROFILES)).default('course'))
+  .addOption(driverOption())
+  .action(async (opts: { profile: string; driver: DriverName }) => {
+    const driver = await createDriver(opts.driver);
+    const started = performance.now();
+    await runCli(
+      async (signal) => {
+        const access = await driver.up(profileSpec(opts.profile), { signal, progress: (m) => console.error(`… ${m}`) });
+        console.log(`cluster up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        console.log(formatMembers(await memberRows(access)));
+        printEndpoints(access);
+      },
+      // Ctrl-C or a failure during `up` leaves nothing behind.
+      () => driver.down(),
+    );
+  });
+
+program
+  .command('down')
+  .description('remove every process, data directory, namespace and route the driver made')
+  .addOption(driverOption())
+  .action(async (opts: { driver: DriverName }) => {
+    const driver = await createDriver(opts.driver);
+    const started = performance.now();
+    await driver.down();
+    console.log(`cluster down in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+program
+  .command('status')
+  .description('the members like `patronictl list`, and the endpoints')
+  .option('--json', 'print JSON')
+  .addOption(driverOption())
+  .action(async (opts: { json?: boolean; driver: DriverName }) => {
+    const access = await (await createDriver(opts.driver)).attach();
+    const members = await memberRows(access);
+    if (opts.json) {
+      console.log(JSON.stringify({ members, endpoints: endpoints(access) }, null, 2));
+    } else {
+      console.log(formatMembers(members));
+      printEndpoints(access);
+    }
+  });
+
+for (const verb of ['fault', 'heal'] as const) {
+  program
+    .command(`${verb} <kind> <node>`)
+    .description(verb === 'fault' ? `inject a fault on a node (${FAULT_KINDS.join(', ')})` : 'heal a fault injected on a node')
+    .addOption(driverOption())
+    .action(async (kind: string, node: string, opts: { driver: DriverName }) => {
+      if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
+        throw new Error(`unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})`);
+      }
+      const driver = await createDriver(opts.driver);
+      await driver.attach();
+      await (verb === 'fault' ? driver.inject(kind as FaultKind, node) : driver.heal(kind as FaultKind, node));
+      console.log(`${verb === 'fault' ? 'injected' : 'healed'} ${kind} on ${node}`);
+    });
+}
+
+function endpoints(a: ClusterAccess) {
+  const url = (e: { host: string; port: number }) => `postgresql://${a.app.user}:${a.app.password}@${e.host}:${e.port}/${a.app.database}`;
+  return {
+    write: { ...a.write, url: url(a.write) },
+    read: { ...a.read, url: url(a.read) },
+    stats: a.stats.map((s) => ({ haproxy: s.haproxy, url: s.url, user: s.user, password: s.password })),
+    superuser: a.superuser,
+  };
+}
+
+function printEndpoints(a: ClusterAccess): void {
+  const e = endpoints(a);
+  console.log(`write (leader):    ${e.write.url}`);
+  console.log(`read (replicas):   ${e.read.url}`);
+  for (const s of e.stats) console.log(`HAProxy stats:     ${s.url} (${s.user} / ${s.password})`);
+}
+
+await runCli(() => program.parseAsync());

@@ -1,0 +1,26 @@
+/**
+ * Runs a command's body with Ctrl-C handling and clean error output: the first SIGINT/SIGTERM aborts
+ * the body and runs its cleanup; a second one during cleanup is ignored so cleanup always finishes.
+ */
+export async function runCli(body: (signal: AbortSignal) => Promise<unknown>, cleanup?: () => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${sig}: stopping and cleaning up…`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await body(controller.signal);
+  } catch (err) {
+    if (cleanup) await cleanup().catch((e: unknown) => console.error(`cleanup failed: ${(e as Error).message}`));
+    console.error(`error: ${(err as Error).message}`);
+    process.exitCode = interrupted ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,84 @@
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sleep } from '../../util/time.js';
+
+/**
+ * One cgroup v2 group per node. The postmaster is re-parented away from Patroni, so "kill the node"
+ * and "pause the node" must reach every process the node started: cgroup.kill and cgroup.freeze do it
+ * in one write, and a crashed run's processes are found again by their group, not by name.
+ */
+let rootCache: string | null = null;
+
+async function cgroup2Root(): Promise<string> {
+  if (rootCache) return rootCache;
+  const mounts = await readFile('/proc/self/mounts', 'utf8');
+  const line = mounts.split('\n').find((l) => l.split(' ')[2] === 'cgroup2');
+  const mountPoint = line?.split(' ')[1];
+  if (!mountPoint) throw new Error('no cgroup v2 hierarchy is mounted (needed to kill and freeze whole nodes)');
+  rootCache = path.join(mountPoint, 'patroni-drill');
+  return rootCache;
+}
+
+export async function cgroupPath(node: string): Promise<string> {
+  return path.join(await cgroup2Root(), node);
+}
+
+export async function createCgroup(node: string): Promise<string> {
+  const p = await cgroupPath(node);
+  await mkdir(p, { recursive: true });
+  return p;
+}
+
+export async function pids(node: string): Promise<number[]> {
+  try {
+    const text = await readFile(path.join(await cgroupPath(node), 'cgroup.procs'), 'utf8');
+    return text.split('\n').filter(Boolean).map(Number);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export async function freeze(node: string, frozen: boolean): Promise<void> {
+  const p = await cgroupPath(node);
+  await writeFile(path.join(p, 'cgroup.freeze'), frozen ? '1' : '0');
+  // The write returns before every task has stopped; wait for the kernel to say so.
+  for (let i = 0; i < 100; i++) {
+    const events = await readFile(path.join(p, 'cgroup.events'), 'utf8');
+    if (events.includes(`frozen ${frozen ? 1 : 0}`)) return;
+    await sleep(10);
+  }
+  throw new Error(`cgroup of ${node} did not ${frozen ? 'freeze' : 'thaw'}`);
+}
+
+/** SIGKILLs every process of the node and waits until the group is empty. */
+export async function killAll(node: string): Promise<void> {
+  const p = await cgroupPath(node);
+  try {
+    await writeFile(path.join(p, 'cgroup.kill'), '1');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (let i = 0; i < 500; i++) {
+    const events = await readFile(path.join(p, 'cgroup.events'), 'utf8');
+    if (events.includes('populated 0')) return;
+    await sleep(10);
+  }
+  throw new Error(`processes of ${node} survived SIGKILL for 5 s`);
+}
+
+/** Kills and removes every node group under the project's parent group. */
+export async function destroyAll(): Promise<void> {
+  const root = await cgroup2Root();
+  let nodes: string[];
+  try {
+    nodes = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  await Promise.all(nodes.map((n) => killAll(n)));
+  for (const n of nodes) await rmdir(path.join(root, n));
+  await rmdir(root);
+}

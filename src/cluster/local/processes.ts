@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cgroupPath } from './cgroup.js';
+import { nsName } from './netns.js';
+import { sleep } from '../../util/time.js';
+
+export interface LaunchSpec {
+  node: string;
+  argv: string[];
+  /** Run as this system user (PostgreSQL refuses root). */
+  user?: string;
+  env?: Record<string, string>;
+  logFile: string;
+}
+
+/**
+ * Starts a daemon inside the node's namespace and cgroup, detached from the runner's session so a
+ * Ctrl-C in the terminal reaches the runner (which heals and tears down), never the cluster directly.
+ * The shell joins the cgroup before exec'ing, so not even an early fork escapes it; every step execs,
+ * so the PID returned is the daemon's own.
+ */
+export async function launch(spec: LaunchSpec): Promise<number> {
+  const procs = path.join(await cgroupPath(spec.node), 'cgroup.procs');
+  // A clean environment: an inherited PGPASSWORD once beat Patroni's password file for replication.
+  const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'C.UTF-8', ...spec.env };
+  const argv = [
+    'ip', 'netns', 'exec', nsName(spec.node),
+    ...(spec.user ? ['setpriv', `--reuid=${spec.user}`, `--regid=${spec.user}`, '--init-groups'] : []),
+    'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    ...spec.argv,
+  ];
+  const log = openSync(spec.logFile, 'a');
+  try {
+    const child = spawn('sh', ['-c', 'echo $$ > "$0" && exec "$@"', procs, ...argv], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${spec.argv[0]} on ${spec.node}`);
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Alive = exists and is not a zombie (a zombie still answers kill -0). */
+export async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return true;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await isAlive(pid))) return true;
+    await sleep(50);
+  }
+  return false;
+}
