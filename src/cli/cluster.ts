@@ -3,7 +3,7 @@ import { createDriver, type DriverName } from '../cluster/index.js';
 import { profileSpec, PROFILES } from '../cluster/profiles.js';
 import { formatMembers, memberRows } from '../cluster/status.js';
 import { FAULT_KINDS, type ClusterAccess, type FaultKind } from '../cluster/types.js';
-import { runCli } from './run.js';
+import { main, runCli } from './run.js';
 
 const program = new Command('cluster').description('Bring a real Patroni cluster up or down, look at it, and break it by hand.');
 const driverOption = () => new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local');
@@ -88,4 +88,4 @@ function printEndpoints(a: ClusterAccess): void {
   for (const s of e.stats) console.log(`HAProxy stats:     ${s.url} (${s.user} / ${s.password})`);
 }
 
-await runCli(() => program.parseAsync());
+await main(() => program.parseAsync());

@@ -24,3 +24,13 @@ export async function runCli(body: (signal: AbortSignal) => Promise<unknown>, cl
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** Top level of every command: clear one-line errors (a file, line and field, not a stack trace). */
+export async function main(parse: () => Promise<unknown>): Promise<void> {
+  try {
+    await parse();
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    process.exitCode = process.exitCode || 1;
+  }
+}

@@ -1,0 +1,60 @@
+import type { ClusterAccess, ClusterDriver, FaultKind } from '../cluster/types.js';
+import type { TargetSpec } from '../experiment/schema.js';
+import { resolveTarget, type ResolvedTarget } from './targets.js';
+
+export interface OpenFault {
+  id: string;
+  fault: FaultKind;
+  targets: ResolvedTarget[];
+}
+
+/**
+ * Injects faults and remembers every one still open, so that whatever happens (a failed step, a
+ * timeout, Ctrl-C) `healAll` can undo them, newest first.
+ */
+export class FaultLedger {
+  private open: OpenFault[] = [];
+  private anonymous = 0;
+
+  constructor(
+    private readonly driver: ClusterDriver,
+    private readonly access: ClusterAccess,
+  ) {}
+
+  async inject(fault: FaultKind, target: TargetSpec, id: string | null): Promise<OpenFault> {
+    const targets = await resolveTarget(target, this.access);
+    const entry: OpenFault = { id: id ?? `#${++this.anonymous}`, fault, targets };
+    // Recorded before acting: a half-injected fault must still be healed.
+    this.open.push(entry);
+    await Promise.all(targets.map((t) => this.driver.inject(fault, t.node)));
+    return entry;
+  }
+
+  /** Heals one fault by id, or every open one (`null`), newest first. */
+  async heal(id: string | null): Promise<OpenFault[]> {
+    const chosen = id === null ? [...this.open].reverse() : this.open.filter((f) => f.id === id);
+    if (id !== null && chosen.length === 0) throw new Error(`fault "${id}" is not open`);
+    for (const f of chosen) {
+      await Promise.all(f.targets.map((t) => this.driver.heal(f.fault, t.node)));
+      this.open = this.open.filter((x) => x !== f);
+    }
+    return chosen;
+  }
+
+  /** Best effort on every open fault; errors are collected, not thrown, so one failure heals the rest. */
+  async healAll(): Promise<{ healed: OpenFault[]; errors: string[] }> {
+    const healed: OpenFault[] = [];
+    const errors: string[] = [];
+    for (const f of [...this.open].reverse()) {
+      const results = await Promise.allSettled(f.targets.map((t) => this.driver.heal(f.fault, t.node)));
+      for (const r of results) if (r.status === 'rejected') errors.push(`heal ${f.fault} (${f.id}): ${(r.reason as Error).message}`);
+      healed.push(f);
+      this.open = this.open.filter((x) => x !== f);
+    }
+    return { healed, errors };
+  }
+
+  get openFaults(): readonly OpenFault[] {
+    return this.open;
+  }
+}
