@@ -10,6 +10,7 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   synchronous_mode: false,
   haproxy: { inter_ms: 500, fall: 2, rise: 1 },
   etcd: { heartbeat_ms: 100, election_ms: 1000 },
+  keepalived: { advert_int_ms: 1000, nopreempt: false },
 };
 
 /** Cluster shapes by name: the course's, and production's from the seed report. */

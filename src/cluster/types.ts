@@ -31,6 +31,8 @@ export interface ClusterSettings {
   synchronous_mode: boolean | 'strict';
   haproxy: { inter_ms: number; fall: number; rise: number };
   etcd: { heartbeat_ms: number; election_ms: number };
+  /** VRRP between HAProxy nodes, when the topology has keepalived. */
+  keepalived: { advert_int_ms: number; nopreempt: boolean };
 }
 
 export interface ClusterSpec {
@@ -88,16 +90,28 @@ export interface UpOptions {
   progress?: (message: string) => void;
 }
 
+/**
+ * A fault's target: a node ("patroni1"), or one component on it ("patroni1/pgbouncer",
+ * "haproxy2/keepalived"). A node-level stop acts on the node's own service (etcd, Patroni, HAProxy);
+ * kill, pause and isolate act on the whole node.
+ */
+export type FaultTarget = string;
+
+export const COMPONENTS = ['etcd', 'patroni', 'pgbouncer', 'haproxy', 'keepalived'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
 export interface ClusterDriver {
   readonly kind: 'local' | 'docker';
   /** Brings a fresh cluster up (cleaning any leftovers first) and waits until it is healthy. */
   up(spec: ClusterSpec, opts?: UpOptions): Promise<ClusterAccess>;
+  /** The HAProxy node that serves clients now (the VIP holder with keepalived), if the driver can tell. */
+  activeHaproxy(): Promise<string | null>;
   /** Connects to a cluster this driver brought up earlier (another process's `up`). */
   attach(): Promise<ClusterAccess>;
   /** Removes every process, file, namespace, route, rule or container the driver made. Idempotent. */
   down(): Promise<void>;
-  inject(fault: FaultKind, node: string): Promise<void>;
-  heal(fault: FaultKind, node: string): Promise<void>;
+  inject(fault: FaultKind, target: FaultTarget): Promise<void>;
+  heal(fault: FaultKind, target: FaultTarget): Promise<void>;
   /** Runs patronictl against the cluster (switchover, edit-config), bounded by a timeout. */
   patronictl(args: string[], timeoutMs?: number): Promise<string>;
   versions(): Promise<Versions>;

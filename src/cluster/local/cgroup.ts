@@ -19,8 +19,9 @@ async function cgroup2Root(): Promise<string> {
   return rootCache;
 }
 
-export async function cgroupPath(node: string): Promise<string> {
-  return path.join(await cgroup2Root(), node);
+/** A node's group ("patroni1") or one of its components' ("patroni1/pgbouncer"). */
+export async function cgroupPath(group: string): Promise<string> {
+  return path.join(await cgroup2Root(), group);
 }
 
 export async function createCgroup(node: string): Promise<string> {
@@ -68,17 +69,27 @@ export async function killAll(node: string): Promise<void> {
   throw new Error(`processes of ${node} survived SIGKILL for 5 s`);
 }
 
-/** Kills and removes every node group under the project's parent group. */
-export async function destroyAll(): Promise<void> {
-  const root = await cgroup2Root();
-  let nodes: string[];
+async function subgroups(dir: string): Promise<string[]> {
   try {
-    nodes = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => path.join(dir, d.name));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  await Promise.all(nodes.map((n) => killAll(n)));
-  for (const n of nodes) await rmdir(path.join(root, n));
-  await rmdir(root);
+}
+
+async function removeTree(dir: string): Promise<void> {
+  for (const child of await subgroups(dir)) await removeTree(child);
+  await rmdir(dir);
+}
+
+/** Kills (cgroup.kill reaches descendants) and removes every group under the project's parent group. */
+export async function destroyAll(): Promise<void> {
+  const root = await cgroup2Root();
+  const nodes = await subgroups(root);
+  await Promise.all(nodes.map((n) => killAll(path.relative(root, n))));
+  for (const n of nodes) await removeTree(n);
+  await rmdir(root).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
 }

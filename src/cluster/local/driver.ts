@@ -5,10 +5,12 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { etcdArgs } from '../config/etcd.js';
 import { haproxyConfig } from '../config/haproxy.js';
+import { keepalivedConfig } from '../config/keepalived.js';
 import { patroniConfig } from '../config/patroni.js';
+import { pgbouncerConfig, pgbouncerUsers } from '../config/pgbouncer.js';
 import { checkHealth } from '../health.js';
 import { nodeNames } from '../profiles.js';
-import type { ClusterAccess, ClusterDriver, ClusterSpec, FaultKind, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
+import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, FaultTarget, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
 import { waitFor } from '../../util/time.js';
 import * as cgroup from './cgroup.js';
 import { NET, addHost, createLab, destroyLab, setLink } from './netns.js';
@@ -17,7 +19,8 @@ import { isAlive, launch, signalAndWait } from './processes.js';
 export const LOCAL_BASE = process.env.PATRONI_DRILL_DIR ?? '/var/lib/patroni-drill/local';
 const STATE_FILE = path.join(LOCAL_BASE, 'state.json');
 
-const PORTS = { pg: 5432, rest: 8008, write: 5000, read: 5001, stats: 7000 } as const;
+const PORTS = { pg: 5432, pgbouncer: 6432, rest: 8008, write: 5000, read: 5001, stats: 7000 } as const;
+const VIP = '10.213.7.30';
 const ADDRESS_BASE: Record<NodeKind, number> = { etcd: 10, patroni: 20, haproxy: 30 };
 
 interface Passwords {
@@ -30,8 +33,8 @@ interface Passwords {
 }
 
 interface LocalNode extends NodeInfo {
-  /** PID of the node's daemon (etcd, patroni, haproxy), null while stopped. */
-  pid: number | null;
+  /** The daemons the node runs, its own service first, each with its PID (null while stopped). */
+  components: Partial<Record<Component, number | null>>;
 }
 
 interface LocalState {
@@ -62,16 +65,19 @@ export class LocalDriver implements ClusterDriver {
     const { signal } = opts;
     const progress = opts.progress ?? (() => {});
     if (process.getuid?.() !== 0) throw new Error('the local driver needs root (network namespaces, cgroups)');
-    if (spec.topology.pgbouncer || spec.topology.keepalived) {
-      throw new Error('the local driver does not run pgbouncer or keepalived yet: use the "course" profile');
-    }
+    if (spec.topology.keepalived && spec.topology.haproxy < 2) throw new Error('keepalived needs at least two HAProxy nodes');
     progress('cleaning leftovers');
     await this.down();
     signal?.throwIfAborted();
 
     const names = nodeNames(spec.topology);
     const nodes: LocalNode[] = (['etcd', 'patroni', 'haproxy'] as const).flatMap((kind) =>
-      names[kind].map((name, i) => ({ name, kind, address: `10.213.7.${ADDRESS_BASE[kind] + i + 1}`, pid: null })),
+      names[kind].map((name, i) => ({
+        name,
+        kind,
+        address: `10.213.7.${ADDRESS_BASE[kind] + i + 1}`,
+        components: Object.fromEntries(componentsOf(kind, spec).map((c) => [c, null])),
+      })),
     );
     this.state = {
       spec,
@@ -87,19 +93,19 @@ export class LocalDriver implements ClusterDriver {
     await createLab();
     for (const n of nodes) {
       await addHost(n.name, n.address);
-      await cgroup.createCgroup(n.name);
+      for (const c of Object.keys(n.components)) await cgroup.createCgroup(`${n.name}/${c}`);
       await this.prepareNode(n);
     }
     signal?.throwIfAborted();
 
     progress('starting etcd');
-    for (const n of this.nodesOf('etcd')) await this.start(n);
+    for (const n of this.nodesOf('etcd')) await this.startAll(n);
     await waitFor('etcd quorum', async () => ((await this.etcdHealthy()) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, signal });
 
     progress('starting Patroni and PostgreSQL');
-    for (const n of this.nodesOf('patroni')) await this.start(n);
-    progress('starting HAProxy');
-    for (const n of this.nodesOf('haproxy')) await this.start(n);
+    for (const n of this.nodesOf('patroni')) await this.startAll(n);
+    progress(spec.topology.keepalived ? 'starting HAProxy and keepalived' : 'starting HAProxy');
+    for (const n of this.nodesOf('haproxy')) await this.startAll(n);
     await this.save();
 
     const access = this.access();
@@ -129,41 +135,57 @@ export class LocalDriver implements ClusterDriver {
     this.state = null;
   }
 
-  async inject(fault: FaultKind, nodeName: string): Promise<void> {
-    const n = this.node(nodeName);
+  async inject(fault: FaultKind, target: FaultTarget): Promise<void> {
+    const { node: n, component } = this.target(target);
     switch (fault) {
       case 'stop':
-        return this.stop(n);
+        return this.stop(n, component ?? primaryComponent(n));
       case 'kill':
-        await cgroup.killAll(n.name);
-        n.pid = null;
+        await cgroup.killAll(component ? `${n.name}/${component}` : n.name);
+        for (const c of component ? [component] : componentList(n)) n.components[c] = null;
         return this.save();
-      case 'kill-patroni':
-        if (n.kind !== 'patroni') throw new Error(`kill-patroni needs a Patroni node, ${n.name} is ${n.kind}`);
-        if (n.pid !== null) await signalAndWait(n.pid, 'SIGKILL', 5000);
-        n.pid = null;
+      case 'kill-patroni': {
+        if (!('patroni' in n.components)) throw new Error(`kill-patroni needs a Patroni node, ${n.name} is ${n.kind}`);
+        // Only the daemon: its PostgreSQL keeps running, as under systemd.
+        const pid = n.components.patroni;
+        if (pid) await signalAndWait(pid, 'SIGKILL', 5000);
+        n.components.patroni = null;
         return this.save();
+      }
       case 'pause':
-        return cgroup.freeze(n.name, true);
+        return cgroup.freeze(component ? `${n.name}/${component}` : n.name, true);
       case 'isolate':
+        if (component) throw new Error(`isolate acts on a whole node, not on ${target}`);
         return setLink(n.name, false);
     }
   }
 
-  async heal(fault: FaultKind, nodeName: string): Promise<void> {
-    const n = this.node(nodeName);
+  async heal(fault: FaultKind, target: FaultTarget): Promise<void> {
+    const { node: n, component } = this.target(target);
     switch (fault) {
       case 'stop':
       case 'kill':
       case 'kill-patroni':
-        if (n.pid !== null && (await isAlive(n.pid))) return;
-        await this.start(n);
+        for (const c of component ? [component] : componentList(n)) {
+          const pid = n.components[c];
+          if (!pid || !(await isAlive(pid))) await this.start(n, c);
+        }
         return this.save();
       case 'pause':
-        return cgroup.freeze(n.name, false);
+        return cgroup.freeze(component ? `${n.name}/${component}` : n.name, false);
       case 'isolate':
         return setLink(n.name, true);
     }
+  }
+
+  async activeHaproxy(): Promise<string | null> {
+    const haproxy = this.nodesOf('haproxy');
+    if (!this.required().spec.topology.keepalived) return haproxy[0]?.name ?? null;
+    for (const h of haproxy) {
+      const r = await execa('ip', ['-n', `pdrill-${h.name}`, '-o', 'addr', 'show', 'dev', 'eth0'], { reject: false });
+      if (r.stdout.includes(` ${VIP}/`)) return h.name;
+    }
+    return null;
   }
 
   async patronictl(args: string[], timeoutMs = 30_000): Promise<string> {
@@ -203,13 +225,14 @@ export class LocalDriver implements ClusterDriver {
   private access(): ClusterAccess {
     const s = this.required();
     const haproxy = this.nodesOf('haproxy');
-    const front = haproxy[0];
-    if (!front) throw new Error('the topology has no HAProxy node');
+    if (!haproxy[0]) throw new Error('the topology has no HAProxy node');
+    // With keepalived, clients know only the virtual IP.
+    const front = s.spec.topology.keepalived ? VIP : haproxy[0].address;
     const patroni = this.nodesOf('patroni');
     return {
       nodes: s.nodes.map(({ name, kind, address }) => ({ name, kind, address })),
-      write: { host: front.address, port: PORTS.write },
-      read: { host: front.address, port: PORTS.read },
+      write: { host: front, port: PORTS.write },
+      read: { host: front, port: PORTS.read },
       stats: haproxy.map((h) => ({ haproxy: h.name, url: `http://${h.address}:${PORTS.stats}/`, user: 'admin', password: s.passwords.stats })),
       patroni: Object.fromEntries(patroni.map((n) => [n.name, `http://${n.address}:${PORTS.rest}`])),
       // Unix sockets cross network namespaces: the direct check still sees an isolated node.
@@ -229,6 +252,15 @@ export class LocalDriver implements ClusterDriver {
     const n = this.required().nodes.find((x) => x.name === name);
     if (!n) throw new Error(`no node named "${name}" (nodes: ${this.required().nodes.map((x) => x.name).join(', ')})`);
     return n;
+  }
+
+  private target(target: FaultTarget): { node: LocalNode; component?: Component } {
+    const [name, component] = target.split('/') as [string, Component | undefined];
+    const node = this.node(name);
+    if (component !== undefined && !(component in node.components)) {
+      throw new Error(`${node.name} runs no ${component} (it runs ${componentList(node).join(', ')})`);
+    }
+    return component ? { node, component } : { node };
   }
 
   private nodesOf(kind: NodeKind): LocalNode[] {
@@ -266,13 +298,24 @@ export class LocalDriver implements ClusterDriver {
         settings: s.spec.settings,
       });
       await writeFile(path.join(dir, 'patroni.yml'), config, { mode: 0o600 });
+      const owned = [dir, run, path.join(dir, 'patroni.yml')];
+      if ('pgbouncer' in n.components) {
+        await writeFile(path.join(dir, 'userlist.txt'), pgbouncerUsers({ app: s.passwords.app, postgres: s.passwords.superuser }), { mode: 0o600 });
+        await writeFile(
+          path.join(dir, 'pgbouncer.ini'),
+          pgbouncerConfig({ address: n.address, port: PORTS.pgbouncer, pgAddress: n.address, pgPort: PORTS.pg, authFile: path.join(dir, 'userlist.txt'), socketDir: run }),
+        );
+        owned.push(path.join(dir, 'userlist.txt'), path.join(dir, 'pgbouncer.ini'));
+      }
       const { uid, gid } = await systemUser('postgres');
-      for (const p of [dir, run, path.join(dir, 'patroni.yml')]) await chown(p, uid, gid);
+      for (const p of owned) await chown(p, uid, gid);
       await chmod(dir, 0o700);
     } else if (n.kind === 'haproxy') {
+      const viaPgbouncer = s.spec.topology.pgbouncer;
       const cfg = haproxyConfig({
-        servers: this.nodesOf('patroni').map((p) => ({ name: p.name, address: p.address, port: PORTS.pg, restPort: PORTS.rest })),
-        bind: n.address,
+        servers: this.nodesOf('patroni').map((p) => ({ name: p.name, address: p.address, port: viaPgbouncer ? PORTS.pgbouncer : PORTS.pg, restPort: PORTS.rest })),
+        // Every HAProxy listens on all of its addresses, so whichever holds the VIP serves it.
+        bind: s.spec.topology.keepalived ? '0.0.0.0' : n.address,
         writePort: PORTS.write,
         readPort: PORTS.read,
         statsPort: PORTS.stats,
@@ -280,31 +323,57 @@ export class LocalDriver implements ClusterDriver {
         settings: s.spec.settings,
       });
       await writeFile(path.join(dir, 'haproxy.cfg'), cfg, { mode: 0o600 });
+      if ('keepalived' in n.components) {
+        const all = this.nodesOf('haproxy');
+        const check = path.join(dir, 'check-haproxy.sh');
+        await writeFile(check, `#!/bin/sh\nexec /usr/bin/curl -sf -o /dev/null -m 1 -u admin:${s.passwords.stats} http://${n.address}:${PORTS.stats}/\n`, { mode: 0o700 });
+        const ka = keepalivedConfig({
+          address: n.address,
+          peers: all.filter((h) => h !== n).map((h) => h.address),
+          interface: 'eth0',
+          vip: VIP,
+          prefixLength: 24,
+          // The first HAProxy is the preferred VIP holder.
+          priority: 100 + all.length - all.indexOf(n),
+          advertIntMs: s.spec.settings.keepalived.advert_int_ms,
+          nopreempt: s.spec.settings.keepalived.nopreempt,
+          checkCommand: check,
+        });
+        await writeFile(path.join(dir, 'keepalived.conf'), ka, { mode: 0o600 });
+      }
     }
   }
 
-  private async start(n: LocalNode): Promise<void> {
+  private async startAll(n: LocalNode): Promise<void> {
+    for (const c of componentList(n)) await this.start(n, c);
+  }
+
+  private async start(n: LocalNode, c: Component): Promise<void> {
     const s = this.required();
     const dir = this.dir(n);
-    const logFile = path.join(dir, `${n.kind}.log`);
-    if (n.kind === 'etcd') {
-      const members = this.nodesOf('etcd');
-      n.pid = await launch({ node: n.name, argv: ['etcd', ...etcdArgs(n, members, path.join(dir, 'data'), s.token, s.spec.settings)], logFile });
-    } else if (n.kind === 'patroni') {
-      n.pid = await launch({ node: n.name, argv: ['patroni', path.join(dir, 'patroni.yml')], user: 'postgres', env: { HOME: dir }, logFile });
-    } else {
-      n.pid = await launch({ node: n.name, argv: ['haproxy', '-db', '-f', path.join(dir, 'haproxy.cfg')], logFile });
-    }
+    const common = { node: n.name, group: `${n.name}/${c}`, logFile: path.join(dir, `${c}.log`) };
+    const argv: Record<Component, () => string[]> = {
+      etcd: () => ['etcd', ...etcdArgs(n, this.nodesOf('etcd'), path.join(dir, 'data'), s.token, s.spec.settings)],
+      patroni: () => ['patroni', path.join(dir, 'patroni.yml')],
+      pgbouncer: () => ['pgbouncer', path.join(dir, 'pgbouncer.ini')],
+      haproxy: () => ['haproxy', '-db', '-f', path.join(dir, 'haproxy.cfg')],
+      keepalived: () => [
+        'keepalived', '--dont-fork', '--log-console', '--no-syslog', '--vrrp', '--use-file', path.join(dir, 'keepalived.conf'),
+        '--pid', path.join(dir, 'keepalived.pid'), '--vrrp_pid', path.join(dir, 'keepalived-vrrp.pid'),
+      ],
+    };
+    // PostgreSQL and pgbouncer refuse to run as root.
+    const asPostgres = c === 'patroni' || c === 'pgbouncer';
+    n.components[c] = await launch({ ...common, argv: argv[c](), ...(asPostgres ? { user: 'postgres', env: { HOME: dir } } : {}) });
   }
 
   /** Graceful stop, as systemctl stop would: SIGTERM and wait; what is left after 30 s is killed. */
-  private async stop(n: LocalNode): Promise<void> {
-    if (n.pid !== null && !(await signalAndWait(n.pid, 'SIGTERM', 30_000))) await signalAndWait(n.pid, 'SIGKILL', 5000);
-    if (n.kind === 'patroni') {
-      // Patroni stops its PostgreSQL on SIGTERM; whatever survived it goes too, so "stopped" means stopped.
-      await cgroup.killAll(n.name);
-    }
-    n.pid = null;
+  private async stop(n: LocalNode, c: Component): Promise<void> {
+    const pid = n.components[c];
+    if (pid && !(await signalAndWait(pid, 'SIGTERM', 30_000))) await signalAndWait(pid, 'SIGKILL', 5000);
+    // Patroni stops its PostgreSQL on SIGTERM; whatever survived it goes too, so "stopped" means stopped.
+    await cgroup.killAll(`${n.name}/${c}`);
+    n.components[c] = null;
     await this.save();
   }
 
@@ -330,6 +399,15 @@ export class LocalDriver implements ClusterDriver {
     }
   }
 }
+
+function componentsOf(kind: NodeKind, spec: ClusterSpec): Component[] {
+  if (kind === 'patroni') return spec.topology.pgbouncer ? ['patroni', 'pgbouncer'] : ['patroni'];
+  if (kind === 'haproxy') return spec.topology.keepalived ? ['haproxy', 'keepalived'] : ['haproxy'];
+  return ['etcd'];
+}
+
+const componentList = (n: LocalNode) => Object.keys(n.components) as Component[];
+const primaryComponent = (n: LocalNode): Component => n.kind;
 
 async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
   const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${name}:`));

@@ -7,7 +7,10 @@ import { nsName } from './netns.js';
 import { sleep } from '../../util/time.js';
 
 export interface LaunchSpec {
+  /** The node whose network namespace it runs in. */
   node: string;
+  /** The cgroup it joins: "<node>/<component>". */
+  group: string;
   argv: string[];
   /** Run as this system user (PostgreSQL refuses root). */
   user?: string;
@@ -22,7 +25,7 @@ export interface LaunchSpec {
  * so the PID returned is the daemon's own.
  */
 export async function launch(spec: LaunchSpec): Promise<number> {
-  const procs = path.join(await cgroupPath(spec.node), 'cgroup.procs');
+  const procs = path.join(await cgroupPath(spec.group), 'cgroup.procs');
   // A clean environment: an inherited PGPASSWORD once beat Patroni's password file for replication.
   const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'C.UTF-8', ...spec.env };
   const argv = [
