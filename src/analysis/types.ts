@@ -95,6 +95,10 @@ export interface Prediction {
   /** Longest observed write window, ms. */
   observed_ms: number;
   within: boolean;
+  /** The fault's id in the experiment file, so an assertion can name the prediction it checks. */
+  id?: string;
+  /** When the fault was injected (or the switchover began), ms. */
+  t_ms?: number;
 }
 
 export interface ErrorGroup {
