@@ -103,7 +103,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
 
     let leaderBefore = await currentLeader(access);
     for (const step of exp.steps) {
-      const due = step.at_ms !== null ? loadStart + exp.load.warmup_ms + step.at_ms : history.now() + step.after_ms;
+      const due = step.at_ms !== null ? loadStart + step.at_ms : history.now() + step.after_ms;
       const wait = due - history.now();
       if (wait > 0) await sleep(wait, signal);
       say(describe(step));
