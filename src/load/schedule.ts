@@ -1,0 +1,70 @@
+import type { BackoffSpec, LoadOptions, WorkerSpec } from './types.js';
+
+/** Gap between a worker's planned attempts; 0 for 'max' (back to back). */
+export function intervalMs(rate: WorkerSpec['rate']): number {
+  return rate === 'max' ? 0 : 1000 / rate;
+}
+
+/** Pause imposed after `failures` consecutive failures: initial, doubled each time, capped at max. */
+export function backoffMs(failures: number, backoff: BackoffSpec): number {
+  if (failures <= 0) return 0;
+  return Math.min(backoff.initial_ms * 2 ** (failures - 1), backoff.max_ms);
+}
+
+export interface NextStartInput {
+  /** When the attempt that just ended was planned to start. */
+  planned_ms: number;
+  ended_ms: number;
+  interval_ms: number;
+  /** Consecutive failures including the attempt that just ended; 0 after a success. */
+  failures: number;
+  backoff: BackoffSpec;
+}
+
+/**
+ * When the next attempt starts. Slots are `interval_ms` apart; an attempt that overran its slots
+ * is followed by one attempt at once and the slots restart from there, rather than a burst to catch
+ * up (a burst would crowd a recovering server and blur when it came back). After failures the next
+ * attempt also waits the backoff from the end of the last one; the backoff is capped at
+ * `backoff.max_ms`, so an outage is still sampled at least that often unless the rate is slower.
+ */
+export function nextStart(s: NextStartInput): number {
+  const slot = Math.max(s.planned_ms + s.interval_ms, s.ended_ms);
+  return Math.max(slot, s.ended_ms + backoffMs(s.failures, s.backoff));
+}
+
+/**
+ * First planned start of worker `index` of `count` of one kind: spread over one interval, so that
+ * together they sample the cluster more finely than any one of them.
+ */
+export function firstStart(t0_ms: number, index: number, count: number, interval_ms: number): number {
+  return count > 0 ? t0_ms + (interval_ms * index) / count : t0_ms;
+}
+
+/**
+ * The smallest planned gap between a worker's operations (RunMeta.load_interval_ms): the sampling
+ * interval of the run. 0 when some kind runs at 'max'; null when no worker is configured.
+ */
+export function loadIntervalMs(opts: Pick<LoadOptions, 'writers' | 'readers' | 'rw_readers'>): number | null {
+  const gaps = [opts.writers, opts.readers, opts.rw_readers].filter((w) => w.count > 0).map((w) => intervalMs(w.rate));
+  return gaps.length > 0 ? Math.min(...gaps) : null;
+}
+
+/** Rejects options that would make a worker spin or never run; a runner's configuration error. */
+export function validateLoadOptions(opts: LoadOptions): void {
+  const problems: string[] = [];
+  for (const kind of ['writers', 'readers', 'rw_readers'] as const) {
+    const w = opts[kind];
+    if (!Number.isInteger(w.count) || w.count < 0) problems.push(`${kind}.count must be a whole number ≥ 0`);
+    if (w.rate !== 'max' && !(Number.isFinite(w.rate) && w.rate > 0)) {
+      problems.push(`${kind}.rate must be a positive number or 'max'`);
+    }
+  }
+  for (const key of ['op_timeout_ms', 'connect_timeout_ms'] as const) {
+    if (!(Number.isFinite(opts[key]) && opts[key] > 0)) problems.push(`${key} must be positive`);
+  }
+  const b = opts.backoff;
+  if (!(Number.isFinite(b.initial_ms) && b.initial_ms > 0)) problems.push('backoff.initial_ms must be positive');
+  if (!(Number.isFinite(b.max_ms) && b.max_ms >= b.initial_ms)) problems.push('backoff.max_ms must be ≥ initial_ms');
+  if (problems.length > 0) throw new Error(`invalid load options: ${problems.join('; ')}`);
+}
