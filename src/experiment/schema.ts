@@ -412,14 +412,16 @@ const loadSchema = z
     op_timeout: positiveDuration().prefault('1s').describe('Longest an operation may take before it counts as indeterminate.'),
     connect_timeout: positiveDuration().prefault('1s'),
     backoff: z
-      .strictObject({ initial: positiveDuration().prefault('50ms'), max: positiveDuration().prefault('1s') })
+      .strictObject({ initial: positiveDuration().prefault('25ms'), max: positiveDuration().prefault('50ms') })
       .prefault({})
       .superRefine((b, ctx) => {
         if (b.initial > b.max) {
           ctx.addIssue({ code: 'custom', path: ['initial'], message: `must not exceed max (${formatDuration(b.max)})` });
         }
       })
-      .describe('Reconnect delay after a failed operation, doubling up to max.'),
+      .describe(
+        'Reconnect delay after a failed operation, doubling up to max. The default keeps attempts as frequent during an outage as the load interval, so the outage edges keep 50 ms resolution.',
+      ),
     warmup: duration().prefault('3s').describe('Load runs this long before the first step.'),
     cooldown: duration().prefault('5s').describe('Load runs this long after the last step.'),
   })
