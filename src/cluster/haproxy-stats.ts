@@ -4,14 +4,23 @@ export interface HaproxyServerRow {
   status: string;
 }
 
-/** HAProxy's stats page as CSV: one row per backend server (frontends and BACKEND totals dropped). */
-export async function readHaproxyStats(s: { url: string; user: string; password: string }, timeoutMs = 1000): Promise<HaproxyServerRow[]> {
+/**
+ * HAProxy's stats page as CSV: one row per backend server (frontends and BACKEND totals dropped),
+ * the write and read backends named "primary" and "replicas" whatever the configuration calls them.
+ */
+export async function readHaproxyStats(
+  s: { url: string; user: string; password: string; backends?: { write: string; read: string } },
+  timeoutMs = 1000,
+): Promise<HaproxyServerRow[]> {
   const res = await fetch(`${s.url};csv`, {
     headers: { authorization: `Basic ${Buffer.from(`${s.user}:${s.password}`).toString('base64')}` },
     signal: AbortSignal.timeout(timeoutMs),
   });
   if (!res.ok) throw new Error(`HAProxy stats answered ${res.status}`);
-  return parseHaproxyCsv(await res.text());
+  const rows = parseHaproxyCsv(await res.text());
+  const b = s.backends;
+  if (!b) return rows;
+  return rows.map((r) => ({ ...r, backend: r.backend === b.write ? 'primary' : r.backend === b.read ? 'replicas' : r.backend }));
 }
 
 export function parseHaproxyCsv(csv: string): HaproxyServerRow[] {

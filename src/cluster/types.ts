@@ -53,12 +53,20 @@ export interface NodeInfo {
 
 /** Everything a client, an observer or a report needs to reach a running cluster. */
 export interface ClusterAccess {
+  topology: Topology;
   nodes: NodeInfo[];
   /** HAProxy write port (leader only) and read port (replicas only), or the virtual IP's. */
   write: Endpoint;
   read: Endpoint;
   /** HAProxy stats pages as CSV (";csv" appended), one per HAProxy node, with basic auth. */
-  stats: Array<{ haproxy: string; url: string; user: string; password: string }>;
+  stats: Array<{
+    haproxy: string;
+    url: string;
+    user: string;
+    password: string;
+    /** The write and read backends' names when they are not "primary" and "replicas" (a user's own HAProxy). */
+    backends?: { write: string; read: string };
+  }>;
   /** Patroni REST API base URL per Patroni node. */
   patroni: Record<string, string>;
   /** Direct connection to each node's PostgreSQL that survives the node's network faults where the driver can. */

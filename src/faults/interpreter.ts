@@ -22,7 +22,7 @@ export class FaultLedger {
   ) {}
 
   async inject(fault: FaultKind, target: TargetSpec, id: string | null): Promise<OpenFault> {
-    const targets = await resolveTarget(target, this.access);
+    const targets = await resolveTarget(target, this.access, this.driver);
     const entry: OpenFault = { id: id ?? `#${++this.anonymous}`, fault, targets };
     // Recorded before acting: a half-injected fault must still be healed.
     this.open.push(entry);

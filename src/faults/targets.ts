@@ -1,9 +1,10 @@
 import { clusterView } from '../cluster/health.js';
 import { isLeaderRole } from '../cluster/patroni-api.js';
-import type { ClusterAccess } from '../cluster/types.js';
+import type { ClusterAccess, ClusterDriver } from '../cluster/types.js';
 import type { TargetSpec } from '../experiment/schema.js';
 
 export interface ResolvedTarget {
+  /** A node ("patroni2") or a component on it ("patroni2/pgbouncer"), as ClusterDriver.inject takes. */
   node: string;
   /** What the node was when chosen: leader, replica, sync_standby, etcd, haproxy. */
   role: string;
@@ -13,7 +14,7 @@ export interface ResolvedTarget {
  * Chooses the nodes a step acts on from the cluster as it is now: "the leader" is whoever holds the
  * leader key when the step runs, not when the file was written.
  */
-export async function resolveTarget(target: TargetSpec, access: ClusterAccess): Promise<ResolvedTarget[]> {
+export async function resolveTarget(target: TargetSpec, access: ClusterAccess, driver: ClusterDriver): Promise<ResolvedTarget[]> {
   const ofKind = (kind: string) => access.nodes.filter((n) => n.kind === kind).map((n) => n.name);
   switch (target.kind) {
     case 'role': {
@@ -44,7 +45,9 @@ export async function resolveTarget(target: TargetSpec, access: ClusterAccess): 
     }
     case 'haproxy': {
       const haproxy = ofKind('haproxy');
-      const chosen = target.which === 'backup' ? haproxy.slice(1) : target.which === 'active' ? haproxy.slice(0, 1) : haproxy;
+      // "The" HAProxy is the one clients reach now: the VIP holder when keepalived runs.
+      const active = (await driver.activeHaproxy()) ?? haproxy[0];
+      const chosen = target.which === 'backup' ? haproxy.filter((h) => h !== active) : target.which === 'active' ? haproxy.filter((h) => h === active) : haproxy;
       if (chosen.length === 0) throw new Error(`no HAProxy node matches haproxy:${target.which}`);
       return chosen.map((node) => ({ node, role: 'haproxy' }));
     }
@@ -58,8 +61,15 @@ export async function resolveTarget(target: TargetSpec, access: ClusterAccess): 
       const m = view?.members.find((x) => x.name === n.name);
       return [{ node: n.name, role: m ? (isLeaderRole(m.role) ? 'leader' : m.role) : 'patroni' }];
     }
-    case 'pgbouncer':
-    case 'keepalived':
-      throw new Error(`target ${target.kind} needs the production profile, which this driver does not run yet`);
+    case 'pgbouncer': {
+      if (!access.topology.pgbouncer) throw new Error('pgbouncer:leader needs a topology with pgbouncer');
+      const [leader] = await resolveTarget({ kind: 'role', role: 'leader' }, access, driver);
+      return [{ node: `${leader!.node}/pgbouncer`, role: 'pgbouncer' }];
+    }
+    case 'keepalived': {
+      const active = await driver.activeHaproxy();
+      if (!active || !access.topology.keepalived) throw new Error('keepalived:active needs a topology with keepalived and a VIP holder');
+      return [{ node: `${active}/keepalived`, role: 'keepalived' }];
+    }
   }
 }

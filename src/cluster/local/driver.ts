@@ -230,6 +230,7 @@ export class LocalDriver implements ClusterDriver {
     const front = s.spec.topology.keepalived ? VIP : haproxy[0].address;
     const patroni = this.nodesOf('patroni');
     return {
+      topology: s.spec.topology,
       nodes: s.nodes.map(({ name, kind, address }) => ({ name, kind, address })),
       write: { host: front, port: PORTS.write },
       read: { host: front, port: PORTS.read },
