@@ -3,16 +3,12 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { createDriver, type DriverName } from '../cluster/index.js';
 import { toJUnitXml } from '../experiment/junit.js';
-import { loadExperiment, PROJECT_ROOT } from '../experiment/load.js';
+import { loadExperiment } from '../experiment/load.js';
+import { defaultOutDir } from '../experiment/output.js';
 import { runExperiment } from '../experiment/runner.js';
 import { formatSummary } from '../experiment/summary.js';
 import { renderRunReport } from '../report/index.js';
 import { main, runCli } from './run.js';
-
-export function defaultOutDir(name: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\..+$/, '');
-  return path.join(PROJECT_ROOT, 'reports', `${stamp}-${name}`);
-}
 
 const program = new Command('experiment')
   .description('Run one failover drill on a fresh cluster, measure it, assert it and report it.')

@@ -91,17 +91,18 @@ export class LocalDriver implements ClusterDriver {
 
     progress('creating network namespaces');
     await createLab();
-    for (const n of nodes) {
-      await addHost(n.name, n.address);
-      for (const c of Object.keys(n.components)) await cgroup.createCgroup(`${n.name}/${c}`);
-      await this.prepareNode(n);
-    }
+    await Promise.all(
+      nodes.map(async (n) => {
+        await addHost(n.name, n.address);
+        for (const c of Object.keys(n.components)) await cgroup.createCgroup(`${n.name}/${c}`);
+        await this.prepareNode(n);
+      }),
+    );
     signal?.throwIfAborted();
 
+    // Patroni waits for the DCS by itself: starting everything at once saves etcd's election time.
     progress('starting etcd');
     for (const n of this.nodesOf('etcd')) await this.startAll(n);
-    await waitFor('etcd quorum', async () => ((await this.etcdHealthy()) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, signal });
-
     progress('starting Patroni and PostgreSQL');
     for (const n of this.nodesOf('patroni')) await this.startAll(n);
     progress(spec.topology.keepalived ? 'starting HAProxy and keepalived' : 'starting HAProxy');
