@@ -15,7 +15,7 @@ export interface PatroniNodeConfig {
   pgpass: string;
   /** Subnet the cluster's hosts are on, for pg_hba. */
   subnet: string;
-  passwords: { superuser: string; replication: string; rewind: string; rest: string };
+  passwords: { superuser: string; replication: string; rewind: string; rest: string; etcd: string };
   settings: ClusterSettings;
 }
 
@@ -65,7 +65,7 @@ export function patroniConfig(c: PatroniNodeConfig): string {
       authentication: { username: 'patroni', password: c.passwords.rest },
     },
     ctl: { insecure: true },
-    etcd3: { hosts: c.etcdHosts },
+    etcd3: { hosts: c.etcdHosts, username: 'root', password: c.passwords.etcd },
     bootstrap: {
       dcs: dynamicConfig(c.settings),
       // initdb's default "127.0.0.1/32 trust" would make every loopback connection passwordless.

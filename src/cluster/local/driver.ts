@@ -24,6 +24,7 @@ const VIP = '10.213.7.30';
 const ADDRESS_BASE: Record<NodeKind, number> = { etcd: 10, patroni: 20, haproxy: 30 };
 
 interface Passwords {
+  etcd: string;
   superuser: string;
   replication: string;
   rewind: string;
@@ -81,7 +82,7 @@ export class LocalDriver implements ClusterDriver {
     );
     this.state = {
       spec,
-      passwords: { superuser: password(), replication: password(), rewind: password(), rest: password(), app: password(), stats: password() },
+      passwords: { etcd: password(), superuser: password(), replication: password(), rewind: password(), rest: password(), app: password(), stats: password() },
       token: `drill-${randomBytes(4).toString('hex')}`,
       nodes,
       binDir: await postgresBinDir(),
@@ -100,9 +101,10 @@ export class LocalDriver implements ClusterDriver {
     );
     signal?.throwIfAborted();
 
-    // Patroni waits for the DCS by itself: starting everything at once saves etcd's election time.
     progress('starting etcd');
     for (const n of this.nodesOf('etcd')) await this.startAll(n);
+    await waitFor('etcd quorum', async () => ((await this.etcdHealthy()) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, signal });
+    await this.enableEtcdAuth();
     progress('starting Patroni and PostgreSQL');
     for (const n of this.nodesOf('patroni')) await this.startAll(n);
     progress(spec.topology.keepalived ? 'starting HAProxy and keepalived' : 'starting HAProxy');
@@ -377,6 +379,15 @@ export class LocalDriver implements ClusterDriver {
     await cgroup.killAll(`${n.name}/${c}`);
     n.components[c] = null;
     await this.save();
+  }
+
+  /** etcd trusts nobody either: a root user with the cluster's password, and authentication on. */
+  private async enableEtcdAuth(): Promise<void> {
+    const endpoints = this.nodesOf('etcd').map((e) => `http://${e.address}:2379`).join(',');
+    const etcdctl = (args: string[]) =>
+      execa('etcdctl', ['--endpoints', endpoints, '--command-timeout=5s', ...args], { env: { ETCDCTL_API: '3', PATH: '/usr/bin:/bin' }, extendEnv: false });
+    await etcdctl(['user', 'add', `root:${this.required().passwords.etcd}`]);
+    await etcdctl(['auth', 'enable']);
   }
 
   private async etcdHealthy(): Promise<boolean> {

@@ -1,0 +1,86 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { csvCell, toCsv } from '../../../src/render/csv.js';
+import { gradeSubmission } from '../../../src/grade/grade.js';
+import { renderSheetHtml, renderSheetMarkdown, renderSummaryCsv, renderSummaryHtml, writeGrades } from '../../../src/grade/render.js';
+import { resolveSubmissions } from '../../../src/grade/submissions.js';
+import { gradeText, rubric, SUBMISSIONS, truth } from './helpers.js';
+
+const gradeAll = () => resolveSubmissions([SUBMISSIONS]).map((d) => gradeSubmission(d, { rubric, rubricFile: 'rubrics/default.yaml', truth }));
+
+function writeTo(): Map<string, string> {
+  const out = mkdtempSync(path.join(tmpdir(), 'grades-'));
+  writeGrades(gradeAll(), out);
+  return new Map(readdirSync(out).sort().map((f) => [f, readFileSync(path.join(out, f), 'utf8')]));
+}
+
+describe('output', () => {
+  it('is byte-identical when the same input is graded twice', () => {
+    const a = writeTo();
+    const b = writeTo();
+    expect([...a.keys()]).toEqual([
+      '000_9605b719e4a8489b.html',
+      '000_9605b719e4a8489b.md',
+      '001_6f899263feb6ddfd.html',
+      '001_6f899263feb6ddfd.md',
+      '002_0c60e40863728572.html',
+      '002_0c60e40863728572.md',
+      '003_60e100a1d87916b4.html',
+      '003_60e100a1d87916b4.md',
+      '004_875e7d040a9bf069.html',
+      '004_875e7d040a9bf069.md',
+      'index.html',
+      'index.md',
+      'summary.csv',
+    ]);
+    for (const [name, content] of a) expect(b.get(name), name).toBe(content);
+  });
+
+  it('carries no date, time of grading or absolute path', () => {
+    for (const [name, content] of writeTo()) {
+      expect(content, name).not.toContain(SUBMISSIONS);
+      expect(content, name).not.toMatch(new RegExp(String(new Date().getFullYear()) + '-\\d\\d-\\d\\d'));
+    }
+  });
+
+  it('escapes student text in the HTML sheet', () => {
+    const g = gradeText(
+      [
+        'Остановил лидера <script>alert(1)</script> — ничего не произошло.',
+        'Скрипт читает с реплик <img src=x onerror=alert(2)> | и всё.',
+        '[x](javascript:alert(3))',
+      ].join('\n'),
+      'xss',
+    );
+    expect(g.flags.length).toBeGreaterThan(0);
+    const html = renderSheetHtml(g);
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toMatch(/<img src=x/i);
+    expect(html).not.toContain('href="javascript:');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // A pipe in a quote stays inside its table cell.
+    expect(renderSheetMarkdown(g)).toContain('\\|');
+  });
+
+  it('writes the class summary as CSV and as a table linking each sheet', () => {
+    const sheets = gradeAll();
+    const csv = renderSummaryCsv(sheets).split('\r\n');
+    expect(csv[0]).toBe(
+      'submission,points,max,pending,cluster_started,haproxy_page,load_ran,fault_replica,fault_leader,fault_etcd_one,fault_etcd_quorum,fault_haproxy,haproxy_spof,claims_correct,errors,warnings,needs_person,broken_images',
+    );
+    expect(csv[5]).toBe('submissions/004_875e7d040a9bf069.md,16,20,0,2,0,2,2,3,1,2,2,0,2,0,0,0,0');
+    const html = renderSummaryHtml(sheets);
+    expect(html).toContain('href="000_9605b719e4a8489b.html"');
+    expect(html).toContain('<table>');
+  });
+
+  it('quotes CSV cells and defuses formulas', () => {
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell(-1)).toBe('-1');
+    expect(toCsv([['a', 1], ['b\nc', null]])).toBe('a,1\r\n"b\nc",\r\n');
+  });
+});
