@@ -61,7 +61,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const say = opts.progress ?? (() => {});
   await mkdir(outDir, { recursive: true });
   const spec = clusterSpec(exp);
-  const history = new History();
+  // Replaced once the cluster is up: t = 0 is when load and observers start, not when `up` began.
+  let history = new History();
   history.toFile(outDir);
 
   let access: ClusterAccess | null = null;
@@ -79,6 +80,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   try {
     say('bringing the cluster up');
     access = await driver.up(spec, { signal, progress: (m) => say(`  ${m}`) });
+    await history.close();
+    history = new History();
+    history.toFile(outDir);
     const names = nodeNames(spec.topology);
     meta = {
       experiment: exp.name,
