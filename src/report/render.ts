@@ -1,6 +1,7 @@
 import { readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { htmlPage } from '../render/page.js';
+import { compareTopologies, type TopologySide } from './topologies.js';
 import { renderTemplate } from '../render/templates.js';
 import { chartScripts } from './assets.js';
 import { outageComparisonChart, reportCharts, type ChartSpec, type ExperimentOutages } from './charts.js';
@@ -169,7 +170,9 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
     };
   });
   const charts = comparison.length ? [outageComparisonChart(comparison, lang)] : [];
-  const view = { t, lang, runs, experiments, chart: charts[0] ? { ...charts[0], png: pngName(charts[0]) } : null };
+  const fmtSide = (s: TopologySide) => ({ experiment: s.experiment, runs: fmtNumber(lang, s.runs), outage: fmtS(lang, s.write_outage_ms, 2), errors: fmtNumber(lang, s.client_errors) });
+  const topologies = compareTopologies(loaded.map((l) => l.results)).map((c) => ({ fault: c.fault, course: fmtSide(c.course), production: fmtSide(c.production) }));
+  const view = { t, lang, runs, experiments, topologies, chart: charts[0] ? { ...charts[0], png: pngName(charts[0]) } : null };
   const md = renderTemplate('index/index.md.hbs', view);
   const body = renderTemplate('index/index.html.hbs', { ...view, specs: charts, ui: chartUi(lang) });
   const html = htmlPage({ title: t.index_title, body, head: charts.length ? chartScripts() : '', lang });
