@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
+import { execa } from 'execa';
 import { benchCluster } from '../bench/cluster.js';
 import { main } from './run.js';
 
@@ -6,9 +8,25 @@ const program = new Command('bench').description('Measure speed and memory (figu
 
 program
   .command('cluster')
-  .description('cold start to a healthy cluster, teardown, and idle memory')
+  .description('cold start to a healthy cluster, teardown, and idle memory (root)')
   .option('--runs <n>', 'how many cold starts', (v) => Number(v), 3)
   .addOption(new Option('--profile <name>').choices(['course', 'production']).default('course'))
   .action((opts: { runs: number; profile: string }) => benchCluster(opts.runs, opts.profile));
+
+// Each of these runs in a process of its own, so its peak RSS is its own.
+const scripts: Record<string, string> = {
+  analysis: 'analyse() on a 120-s run at 1,000 operations per second',
+  report: 'rendering the report of a 120-s run at 1,000 operations per second, and its size',
+  load: 'writers and readers at full speed against a throwaway PostgreSQL (root)',
+};
+for (const [name, description] of Object.entries(scripts)) {
+  program
+    .command(name)
+    .description(description)
+    .action(async () => {
+      const script = fileURLToPath(new URL(`../bench/${name}.ts`, import.meta.url));
+      await execa(process.execPath, [...process.execArgv, script], { stdio: 'inherit' });
+    });
+}
 
 await main(() => program.parseAsync());

@@ -2,7 +2,7 @@
  * How long a report of a long, busy run takes: synthesises a 120-s leader crash at 1,000
  * operations per second (500 writes/s + 500 reads/s, observers every 250 ms) into a temporary
  * folder, renders it twice, and prints wall and CPU time, peak RSS and the report's sizes.
- * Run: npx tsx src/report/bench.ts
+ * Run: npm run bench -- report
  *
  * The run is written by a child process, so the render is measured as `npm run report` sees it:
  * a process holding nothing but the report. CPU time is printed beside wall time because a busy
@@ -13,9 +13,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderRunReport } from './render.js';
-import { leaderCrash } from './scenarios.js';
-import { synthesise, writeRun } from './synth.js';
+import { renderRunReport } from '../report/render.js';
+import { leaderCrash } from '../report/scenarios.js';
+import { synthesise, writeRun } from '../report/synth.js';
 
 const DURATION_MS = 120_000;
 const KILL_AT_MS = 40_000;

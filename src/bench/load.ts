@@ -1,12 +1,12 @@
 /**
  * How fast the load generator can sample: writers (and one reader) at rate 'max' for 5 s against
- * a throwaway local PostgreSQL 15. Run as root: `npx tsx src/load/bench.ts [port]`.
+ * a throwaway local PostgreSQL 15. Run as root: `npm run bench -- load`.
  */
 import { History } from '../history/store.js';
 import type { OperationRecord } from '../history/types.js';
-import { prepareTable, startLoad } from './index.js';
-import { ScratchPostgres } from './scratch-postgres.js';
-import type { LoadOptions } from './types.js';
+import { prepareTable, startLoad } from '../load/index.js';
+import { ScratchPostgres } from '../load/scratch-postgres.js';
+import type { LoadOptions } from '../load/types.js';
 
 const DURATION_MS = 5000;
 
