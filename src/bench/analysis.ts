@@ -5,24 +5,13 @@
  */
 import os from 'node:os';
 import { analyse } from '../analysis/index.js';
-import { leaderCrash } from '../report/scenarios.js';
 import { synthesise } from '../report/synth.js';
+import { benchScenario } from './scenario.js';
 
 const MB = 1024 * 1024;
-const DURATION_MS = 120_000;
-const KILL_AT_MS = 40_000;
 const RUNS = 5;
 
-const scenario = leaderCrash({
-  folder: 'bench',
-  started_at: new Date().toISOString(),
-  seed: 1,
-  renewed_before_ms: 800,
-  kill_at_ms: KILL_AT_MS,
-  tail_ms: DURATION_MS - KILL_AT_MS - 30_100,
-  load: { writers: 4, write_interval_ms: 8, readers: 4, read_interval_ms: 8 },
-  observe_interval_ms: 250,
-});
+const scenario = benchScenario('bench');
 const { meta, history, final } = synthesise(scenario);
 const ops = history.filter((r) => r.type === 'op').length;
 console.log(`run: ${history.length} records (${ops} operations, ${final?.rows.length ?? 0} rows); RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB`);

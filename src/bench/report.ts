@@ -14,24 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderRunReport } from '../report/render.js';
-import { leaderCrash } from '../report/scenarios.js';
 import { synthesise, writeRun } from '../report/synth.js';
-
-const DURATION_MS = 120_000;
-const KILL_AT_MS = 40_000;
+import { benchScenario } from './scenario.js';
 
 async function writeBenchRun(dir: string): Promise<void> {
-  const scenario = leaderCrash({
-    folder: path.basename(dir),
-    started_at: new Date().toISOString(),
-    seed: 1,
-    renewed_before_ms: 800,
-    kill_at_ms: KILL_AT_MS,
-    // leaderCrash's steps end 30.1 s after the kill; the steady tail fills the rest of the 120 s.
-    tail_ms: DURATION_MS - KILL_AT_MS - 30_100,
-    load: { writers: 4, write_interval_ms: 8, readers: 4, read_interval_ms: 8 },
-    observe_interval_ms: 250,
-  });
+  const scenario = benchScenario(path.basename(dir));
   const run = synthesise(scenario);
   await writeRun(dir, run, scenario);
   const ops = run.history.filter((r) => r.type === 'op').length;

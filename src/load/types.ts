@@ -1,16 +1,8 @@
 /** What the runner hands the load generator, and what it gets back. */
 
-/** Also exported by the cluster driver; the two must stay structurally identical. */
-export interface Endpoint {
-  host: string;
-  port: number;
-}
+import type { DbCredentials, Endpoint } from '../cluster/types.js';
 
-export interface DbCredentials {
-  user: string;
-  password: string;
-  database: string;
-}
+export type { DbCredentials, Endpoint };
 
 /** `rate` is operations per second per worker; 'max' runs them back to back. */
 export interface WorkerSpec {
