@@ -7,14 +7,22 @@ import { main, runCli } from './run.js';
 
 const program = new Command('cluster').description('Bring a real Patroni cluster up or down, look at it, and break it by hand.');
 const driverOption = () => new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local');
+const composeOption = () =>
+  new Option('--compose <file>', "a Docker Compose project of your own instead of the drill's docker-compose.yml (implies --driver docker)");
+interface DriverOpts {
+  driver: DriverName;
+  compose?: string;
+}
+const driverFrom = (opts: DriverOpts) => createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
 
 program
   .command('up')
   .description('start a fresh cluster (cleans leftovers of an earlier run first)')
   .addOption(new Option('--profile <name>', 'cluster profile').choices(Object.keys(PROFILES)).default('course'))
   .addOption(driverOption())
-  .action(async (opts: { profile: string; driver: DriverName }) => {
-    const driver = await createDriver(opts.driver);
+  .addOption(composeOption())
+  .action(async (opts: { profile: string } & DriverOpts) => {
+    const driver = await driverFrom(opts);
     const started = performance.now();
     await runCli(
       async (signal) => {
@@ -32,8 +40,9 @@ program
   .command('down')
   .description('remove every process, data directory, namespace and route the driver made')
   .addOption(driverOption())
-  .action(async (opts: { driver: DriverName }) => {
-    const driver = await createDriver(opts.driver);
+  .addOption(composeOption())
+  .action(async (opts: DriverOpts) => {
+    const driver = await driverFrom(opts);
     const started = performance.now();
     await driver.down();
     console.log(`cluster down in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -44,8 +53,9 @@ program
   .description('the members like `patronictl list`, and the endpoints')
   .option('--json', 'print JSON')
   .addOption(driverOption())
-  .action(async (opts: { json?: boolean; driver: DriverName }) => {
-    const access = await (await createDriver(opts.driver)).attach();
+  .addOption(composeOption())
+  .action(async (opts: { json?: boolean } & DriverOpts) => {
+    const access = await (await driverFrom(opts)).attach();
     const members = await memberRows(access);
     if (opts.json) {
       console.log(JSON.stringify({ members, endpoints: endpoints(access) }, null, 2));
@@ -60,11 +70,12 @@ for (const verb of ['fault', 'heal'] as const) {
     .command(`${verb} <kind> <node>`)
     .description(verb === 'fault' ? `inject a fault on a node (${FAULT_KINDS.join(', ')})` : 'heal a fault injected on a node')
     .addOption(driverOption())
-    .action(async (kind: string, node: string, opts: { driver: DriverName }) => {
+  .addOption(composeOption())
+    .action(async (kind: string, node: string, opts: DriverOpts) => {
       if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
         throw new Error(`unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})`);
       }
-      const driver = await createDriver(opts.driver);
+      const driver = await driverFrom(opts);
       await driver.attach();
       await (verb === 'fault' ? driver.inject(kind as FaultKind, node) : driver.heal(kind as FaultKind, node));
       console.log(`${verb === 'fault' ? 'injected' : 'healed'} ${kind} on ${node}`);

@@ -16,12 +16,13 @@ const program = new Command('experiment')
   .option('--out <dir>', 'where results.json, the history and the report go (default reports/<timestamp>-<name>)')
   .option('--junit <file>', 'also write the assertions as JUnit XML')
   .addOption(new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local'))
+  .option('--compose <file>', "drive this Docker Compose project (your own) instead of the drill's docker-compose.yml; implies --driver docker")
   .addOption(new Option('--lang <lang>', 'report language').choices(['en', 'ru']).default('en'))
   .option('--keep', 'leave the (healed) cluster running afterwards')
-  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; lang: 'en' | 'ru'; keep?: boolean }) => {
+  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean }) => {
     // Validated before anything starts: a bad file leaves nothing half-started.
     const exp = await loadExperiment(name);
-    const driver = await createDriver(opts.driver);
+    const driver = await createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
     const outDir = path.resolve(opts.out ?? defaultOutDir(exp.name));
     const t0 = performance.now();
     const log = (m: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}`);

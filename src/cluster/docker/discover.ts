@@ -10,11 +10,12 @@ import { readHaproxyStats } from '../haproxy-stats.js';
 import { getJson, isLeaderRole, type PatroniClusterView, type PatroniNodeView } from '../patroni-api.js';
 import type { ClusterAccess, DbCredentials, NodeInfo, NodeKind } from '../types.js';
 import { waitFor } from '../../util/time.js';
-import { execIn, inspect, projectContainers, top } from './engine.js';
+import { execIn, inspect, projectContainers, sh, top } from './engine.js';
 import {
   backendRoles,
   classify,
   containerFacts,
+  daemonOf,
   envRecord,
   findPatroni,
   haproxyConfigPath,
@@ -25,6 +26,7 @@ import {
   PROC_DETAILS_SCRIPT,
   PROC_SCAN_SCRIPT,
   statsSections,
+  topArgv,
   type ContainerFacts,
   type NetworkAttachment,
   type PatroniProcess,
@@ -43,7 +45,7 @@ export interface Discovery {
   nodes: DockerNode[];
   /** Per Patroni node: how its Patroni runs, to run it (or patronictl) again the same way. */
   patroni: Record<string, PatroniProcess>;
-  access: Omit<ClusterAccess, 'app'>;
+  access: Omit<ClusterAccess, 'app' | 'topology'>;
   /** What was found, one fact per line, for the user. */
   report: string[];
 }
@@ -59,13 +61,14 @@ export async function projectFacts(docker: Docker, project: string): Promise<Con
   );
 }
 
-const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args];
+/** How long a running container may show no etcd, Patroni or HAProxy before it counts as something else. */
+const UNKNOWN_GRACE_MS = 5000;
 
 async function readPatroni(docker: Docker, f: ContainerFacts): Promise<{ process: PatroniProcess; config: string | undefined } | undefined> {
   const scan = await execIn(docker, f.id, sh(PROC_SCAN_SCRIPT));
   const entry = findPatroni(parseProcScan(scan.stdout));
   if (!entry) return undefined;
-  const details = await execIn(docker, f.id, sh(PROC_DETAILS_SCRIPT, String(entry.pid)));
+  const details = await execIn(docker, f.id, sh(PROC_DETAILS_SCRIPT, String(entry.pid)), { user: entry.user });
   const process = patroniProcess(entry, details.stdout);
   const config = process.config ? await execIn(docker, f.id, ['cat', process.config]) : undefined;
   return { process, config: config?.exitCode === 0 ? config.stdout : undefined };
@@ -101,6 +104,30 @@ async function isStatsPage(c: StatsCandidate): Promise<boolean> {
     .catch(() => false);
 }
 
+/**
+ * The stats page an HAProxy container serves: where its configuration (read from the file its
+ * running haproxy was given) puts one, else any published port other than the PostgreSQL ones that
+ * answers as one at "/".
+ */
+async function statsPage(docker: Docker, h: ContainerFacts, postgresPorts: PublishedPort[]): Promise<StatsCandidate | undefined> {
+  const argv = topArgv(await top(docker, h.id)).find((p) => daemonOf(p) === 'haproxy');
+  if (!argv) throw new Error(`HAProxy is not running in ${h.name}`);
+  const cfg = await execIn(docker, h.id, ['cat', haproxyConfigPath(argv)]);
+  const candidates: StatsCandidate[] = [];
+  for (const s of cfg.exitCode === 0 ? statsSections(cfg.stdout) : []) {
+    for (const port of s.ports) {
+      const published = h.published.find((p) => p.containerPort === port);
+      const base = published ? `http://${published.host}:${published.hostPort}` : `http://${h.networks[0]?.ip}:${port}`;
+      candidates.push({ url: `${base}${s.uri}`, user: s.auth?.user ?? '', password: s.auth?.password ?? '' });
+    }
+  }
+  for (const p of h.published) {
+    if (!postgresPorts.includes(p)) candidates.push({ url: `http://${p.host}:${p.hostPort}/`, user: '', password: '' });
+  }
+  for (const c of candidates) if (await isStatsPage(c)) return c;
+  return undefined;
+}
+
 const describePort = (p: PublishedPort) => `${p.host}:${p.hostPort} (container port ${p.containerPort})`;
 
 /**
@@ -113,7 +140,9 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
   const say = opts.progress ?? (() => {});
   const report: string[] = [];
 
-  // 1. The containers and what they are.
+  // 1. The containers and what they are. A container's daemon may still be behind its entrypoint
+  // script for a moment after the start: one that says nothing yet gets a few seconds more.
+  let allRunningSince: number | undefined;
   const facts = await waitFor(
     `the containers of compose project "${project}" to run`,
     async () => {
@@ -121,6 +150,9 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
       if (all.length === 0) throw new Error(`compose project "${project}" has no containers`);
       const stopped = all.filter((f) => !f.running || f.paused).map((f) => f.name);
       if (stopped.length) throw new Error(`not running: ${stopped.join(', ')}`);
+      allRunningSince ??= Date.now();
+      const silent = all.filter((f) => !f.processes.some((p) => daemonOf(p) !== undefined)).map((f) => f.name);
+      if (silent.length && Date.now() - allRunningSince < UNKNOWN_GRACE_MS) throw new Error(`no etcd, Patroni or HAProxy running yet in ${silent.join(', ')}`);
       return all;
     },
     { timeoutMs: left(), intervalMs: 500, signal: opts.signal },
@@ -179,9 +211,6 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
   // 4. HAProxy: which published port is which, by asking the database behind it; and its stats page.
   say('asking PostgreSQL behind each published HAProxy port whether it is the leader');
   const front = haproxyFacts[0]!;
-  const haproxyArgv = front.processes.find((p) => p.some((a) => a.endsWith('haproxy')) && p.includes('-f')) ?? [];
-  const cfg = await execIn(docker, front.id, ['cat', haproxyConfigPath(haproxyArgv)]).catch(() => undefined);
-  const sections = cfg?.exitCode === 0 ? statsSections(cfg.stdout) : [];
   const ports = await waitFor(
     "HAProxy's write and read ports",
     async () => {
@@ -200,28 +229,19 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
   const { write, read } = ports;
   for (const p of ports.mixed) report.push(`port ${describePort(p)} reaches both the leader and replicas`);
 
-  const statsFor = async (h: ContainerFacts): Promise<StatsCandidate | undefined> => {
-    const candidates: StatsCandidate[] = [];
-    for (const s of sections) {
-      for (const port of s.ports) {
-        const published = h.published.find((p) => p.containerPort === port);
-        const base = published ? `http://${published.host}:${published.hostPort}` : `http://${ip(h)}:${port}`;
-        candidates.push({ url: `${base}${s.uri}`, user: s.auth?.user ?? '', password: s.auth?.password ?? '' });
+  const stats = await waitFor(
+    "HAProxy's stats page",
+    async () => {
+      const pages: ClusterAccess['stats'] = [];
+      for (const h of haproxyFacts) {
+        const page = await statsPage(docker, h, [write, read]);
+        if (page) pages.push({ haproxy: h.service, ...page });
       }
-    }
-    // Without a readable configuration: any other published port that serves a stats page at "/".
-    for (const p of h.published) {
-      if (p !== write && p !== read) candidates.push({ url: `http://${p.host}:${p.hostPort}/`, user: '', password: '' });
-    }
-    for (const c of candidates) if (await isStatsPage(c)) return c;
-    return undefined;
-  };
-  const stats: ClusterAccess['stats'] = [];
-  for (const h of haproxyFacts) {
-    const page = await statsFor(h);
-    if (page) stats.push({ haproxy: h.service, ...page });
-  }
-  if (stats.length === 0) throw new Error(`found no HAProxy stats page (looked at ${front.name}'s configuration and published ports)`);
+      if (pages.length === 0) throw new Error(`none found in ${front.name}'s configuration or among its published ports`);
+      return pages;
+    },
+    { timeoutMs: left(), intervalMs: 500, signal: opts.signal },
+  );
 
   // 5. HAProxy's backends by what they route to, so the health checks and the analysis read any names.
   const backends = await waitFor(
@@ -244,7 +264,7 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
   ];
   const memberPort = (name: string) => members.view.members.find((m) => m.name === name)?.port ?? 5432;
   const patroniNodes = nodes.filter((n) => n.kind === 'patroni');
-  const access: Omit<ClusterAccess, 'app'> = {
+  const access: Omit<ClusterAccess, 'app' | 'topology'> = {
     nodes: nodes.map(({ name, kind, address }) => ({ name, kind, address })),
     write: { host: write.host, port: write.hostPort },
     read: { host: read.host, port: read.hostPort },

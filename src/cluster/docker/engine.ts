@@ -30,7 +30,11 @@ function endpointName(): string {
 export async function connectEngine(): Promise<Docker> {
   const docker = new Docker();
   try {
-    await docker.ping({ abortSignal: AbortSignal.timeout(5000) } as object);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
+    });
+    await Promise.race([docker.ping(), timeout]).finally(() => clearTimeout(timer));
   } catch (err) {
     const e = err as EngineError;
     const where = endpointName();
@@ -72,11 +76,12 @@ export const stopContainer = (docker: Docker, id: string, seconds: number) =>
 export const killContainer = (docker: Docker, id: string) =>
   tolerate(() => docker.getContainer(id).kill({ signal: 'SIGKILL' }), (s, m) => s === 409 && /is not running/i.test(m));
 
+// Engine 20.10 answers 409 to pausing a paused container but 500 to unpausing a running one.
 export const pauseContainer = (docker: Docker, id: string) =>
-  tolerate(() => docker.getContainer(id).pause(), (s, m) => s === 409 && /already paused/i.test(m));
+  tolerate(() => docker.getContainer(id).pause(), (_, m) => /already paused/i.test(m));
 
 export const unpauseContainer = (docker: Docker, id: string) =>
-  tolerate(() => docker.getContainer(id).unpause(), (s, m) => s === 409 && /is not paused/i.test(m));
+  tolerate(() => docker.getContainer(id).unpause(), (_, m) => /is not paused/i.test(m));
 
 async function connectedTo(docker: Docker, id: string, network: string): Promise<boolean> {
   const info = await inspect(docker, id);
@@ -98,6 +103,9 @@ export async function reconnect(docker: Docker, id: string, network: string, ali
   const EndpointConfig = { Aliases: aliases, ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) };
   await tolerate(() => docker.getNetwork(network).connect({ Container: id, EndpointConfig }), (_, m) => /already exists|already attached/i.test(m));
 }
+
+/** A shell script as an exec command, with its arguments as $1, $2... */
+export const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args];
 
 export interface ExecResult {
   exitCode: number | null;

@@ -63,5 +63,15 @@ export async function ensureImage(docker: Docker, contextDir: string, progress: 
       : `\nthe base image ${BASE_IMAGE} is not here and could not be pulled (no Docker Hub?): \`sudo bash scripts/docker-prepare.sh\` builds it from Debian's mirror`;
     throw new Error(`building ${name} failed: ${why}\n${tail.slice(-8).join('\n')}${hint}`);
   }
+  await removeOtherTags(docker, tag);
   return { tag, built: true };
+}
+
+/** Images of earlier build contexts would pile up with every edit of docker/: the ones no container uses go. */
+async function removeOtherTags(docker: Docker, keep: string): Promise<void> {
+  const images = await docker.listImages({ filters: { reference: [IMAGE_REPOSITORY] } });
+  for (const image of images) {
+    if (image.RepoTags?.includes(`${IMAGE_REPOSITORY}:${keep}`)) continue;
+    await docker.getImage(image.Id).remove().catch(() => {});
+  }
 }

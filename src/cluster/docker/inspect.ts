@@ -97,7 +97,8 @@ function publishedPorts(info: InspectLike): PublishedPort[] {
   return out.sort((a, b) => a.containerPort - b.containerPort);
 }
 
-function processArgv(top: TopLike | undefined): string[][] {
+/** The argv of each process `docker top` lists. */
+export function topArgv(top: TopLike | undefined): string[][] {
   if (!top) return [];
   const col = top.Titles.findIndex((t) => t === 'CMD' || t === 'COMMAND');
   if (col < 0) return [];
@@ -124,7 +125,7 @@ export function containerFacts(info: InspectLike, top?: TopLike): ContainerFacts
       aliases: n.Aliases ?? [],
     })),
     published: publishedPorts(info),
-    processes: info.State.Running ? processArgv(top) : [],
+    processes: info.State.Running ? topArgv(top) : [],
   };
 }
 
@@ -144,18 +145,19 @@ export function daemonOf(argv: readonly string[]): NodeKind | undefined {
 /** A container running Patroni (and its PostgreSQL) next to an etcd is a Patroni node first. */
 const PRIORITY: NodeKind[] = ['patroni', 'haproxy', 'etcd'];
 
+/** What a container's configured command (entrypoint and arguments) says it runs, by its words. */
+export function commandKind(command: readonly string[]): NodeKind | undefined {
+  const words = new Set(command.map(basename));
+  return PRIORITY.find((k) => words.has(k) || (k === 'patroni' && words.has('patroni.py')));
+}
+
 /**
  * What a container is, by what runs in it; for a container that is not running, by the words of
  * its command, and last by Patroni's environment variables (images configured only through them).
  */
 export function classify(f: ContainerFacts): NodeKind | undefined {
   const running = new Set(f.processes.map(daemonOf));
-  const byProcess = PRIORITY.find((k) => running.has(k));
-  if (byProcess) return byProcess;
-  const words = new Set(f.command.map(basename));
-  const byCommand = PRIORITY.find((k) => words.has(k) || (k === 'patroni' && words.has('patroni.py')));
-  if (byCommand) return byCommand;
-  return f.env.PATRONI_NAME !== undefined && !words.has('haproxy') && !words.has('etcd') ? 'patroni' : undefined;
+  return PRIORITY.find((k) => running.has(k)) ?? commandKind(f.command) ?? (f.env.PATRONI_NAME !== undefined ? 'patroni' : undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,18 +167,22 @@ export function classify(f: ContainerFacts): NodeKind | undefined {
 export interface ProcEntry {
   pid: number;
   ppid: number;
+  /** "uid:gid", as `docker exec --user` takes it. */
+  user: string;
   argv: string[];
 }
 
 /**
- * A shell loop over /proc, for `docker exec`: one line per process, "pid ppid argv", the argv's NULs
- * turned into \x01. Only POSIX sh, cat and tr: it runs in images it has never seen.
+ * A shell loop over /proc, for `docker exec`: one line per process, "pid ppid uid:gid argv", the
+ * argv's NULs turned into \x01. Only POSIX sh, cat and tr: it runs in images it has never seen.
  */
 export const PROC_SCAN_SCRIPT = [
   'for p in /proc/[0-9]*; do',
   '  s=$(cat "$p/stat" 2>/dev/null) || continue',
   '  set -- ${s##*) }',
-  `  printf '%s %s ' "\${p#/proc/}" "$2"`,
+  '  u=; g=',
+  '  while read -r k v _; do case $k in Uid:) u=$v ;; Gid:) g=$v ;; esac; done 2>/dev/null < "$p/status"',
+  `  printf '%s %s %s:%s ' "\${p#/proc/}" "$2" "$u" "$g"`,
   `  tr '\\000\\n' '\\001 ' < "$p/cmdline" 2>/dev/null`,
   '  echo',
   'done',
@@ -185,9 +191,9 @@ export const PROC_SCAN_SCRIPT = [
 export function parseProcScan(text: string): ProcEntry[] {
   return text
     .split('\n')
-    .map((line) => /^(\d+) (\d+) (.*)$/.exec(line))
+    .map((line) => /^(\d+) (\d+) (\d+:\d+) (.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), argv: m[3]!.split('\x01').filter(Boolean) }))
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), user: m[3]!, argv: m[4]!.split('\x01').map((a) => a.trim()).filter(Boolean) }))
     .filter((p) => p.argv.length > 0);
 }
 
@@ -215,23 +221,19 @@ export interface PatroniProcess {
   config: string | undefined;
 }
 
-/** `docker exec` script printing uid:gid, cwd and environment of process $1, one per line. */
-export const PROC_DETAILS_SCRIPT = [
-  'p=/proc/$1',
-  `u=$(sed -n 's/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p' "$p/status")`,
-  `g=$(sed -n 's/^Gid:[[:space:]]*\\([0-9]*\\).*/\\1/p' "$p/status")`,
-  'echo "$u:$g"',
-  'readlink "$p/cwd"',
-  `tr '\\000\\n' '\\001 ' < "$p/environ"`,
-  'echo',
-].join('\n');
+/**
+ * `docker exec` script printing the working directory and environment of process $1, one per line.
+ * It must run as the process's own user: without CAP_SYS_PTRACE, which Docker does not grant, even
+ * root cannot read another user's /proc/<pid>/environ.
+ */
+export const PROC_DETAILS_SCRIPT = ['readlink "/proc/$1/cwd"', `tr '\\000\\n' '\\001 ' < "/proc/$1/environ"`, 'echo'].join('\n');
 
 export function patroniProcess(entry: ProcEntry, details: string): PatroniProcess {
-  const [user = '', cwd = '/', env = ''] = details.split('\n');
+  const [cwd = '', env = ''] = details.split('\n');
   return {
     pid: entry.pid,
     main: entry.pid === 1 || entry.ppid === 1,
-    user,
+    user: entry.user,
     cwd: cwd || '/',
     argv: entry.argv,
     env: env.split('\x01').filter(Boolean),
