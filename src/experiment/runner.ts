@@ -8,7 +8,7 @@ import type { ClusterAccess, ClusterDriver, ClusterSpec } from '../cluster/types
 import { FaultLedger } from '../faults/interpreter.js';
 import { FINAL_READ_FILE, HISTORY_FILE, History, META_FILE } from '../history/store.js';
 import type { ClusterSettingsSnapshot, EventRecord, FinalRead, RunMeta, StepAction } from '../history/types.js';
-import { finalRead, loadIntervalMs, prepareTable, startLoad, type LoadHandle } from '../load/index.js';
+import { finalRead, loadIntervalMs, prepareTable, startLoad, tableVisible, type LoadHandle } from '../load/index.js';
 import { startObservers } from '../observe/index.js';
 import type { MemberRow, Results } from '../results/types.js';
 import { sleep, waitFor } from '../util/time.js';
@@ -96,6 +96,14 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       config: await liveSettings(access, spec),
     };
     await prepareTable(access.write, access.app);
+    // Readers must not fail on a replica that has not replayed the CREATE TABLE yet.
+    const a = access;
+    const asOwner = { ...a.superuser, database: a.app.database };
+    await waitFor('the load table on every member', async () => ((await Promise.all(Object.values(a.direct).map((d) => tableVisible(d, asOwner)))).every(Boolean) ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      signal,
+    });
     membersBefore = await memberRows(access);
     ledger = new FaultLedger(driver, access);
 

@@ -64,6 +64,14 @@ export async function prepareTable(conn: Endpoint, cred: DbCredentials, timeouts
   });
 }
 
+/** Whether this member already sees the table (a replica replays its creation a moment later). */
+export async function tableVisible(conn: Endpoint, cred: DbCredentials, timeouts: AdminTimeouts = { connect_ms: 2000, query_ms: 2000 }): Promise<boolean> {
+  return withConnection(conn, cred, 'table check', timeouts, async (c, queryMs) => {
+    const res = unwrap(await c.query<{ ok: boolean }>({ text: `SELECT to_regclass('public.${TABLE}') IS NOT NULL AS ok` }, queryMs), 'checking the table', queryMs);
+    return res.rows[0]?.ok === true;
+  });
+}
+
 /**
  * Reads every row once, after the run, on the member the caller names as the final leader. t_ms is
  * taken as the statement is sent: its snapshot is no older than that.
