@@ -163,6 +163,42 @@ function line(label: string, data: XY[], color: string, extra: Partial<ChartData
   return { type: 'line', label, data, borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, tension: 0, spanGaps: false, ...extra } as ChartDataset<'line', XY[]>;
 }
 
+interface TimeLineChart {
+  id: string;
+  title: string;
+  caption: string;
+  height: number;
+  datasets: Array<ChartDataset<'line', XY[]>>;
+  y: { type: 'linear' | 'logarithmic'; title: string };
+  /** Shade the outage windows as well as the faults. */
+  outages: boolean;
+}
+
+/** A line chart over the run's time, shaded with its faults (and outages), zoomable with the others. */
+function timeLineChart(results: Results, series: Series, fault: FaultInfo, lang: Lang, c: TimeLineChart): ChartSpec {
+  const focus = focusOf(results, fault);
+  return {
+    id: c.id,
+    title: c.title,
+    caption: c.caption,
+    height: c.height,
+    time: true,
+    ...(focus ? { focus } : {}),
+    config: {
+      type: 'line',
+      data: { datasets: c.datasets },
+      options: {
+        ...baseOptions(),
+        scales: {
+          x: timeAxis(lang, series.end_ms),
+          y: { type: c.y.type, beginAtZero: c.y.type === 'linear', title: { display: true, text: c.y.title, color: COLORS.muted }, grid: { color: COLORS.grid } },
+        },
+        plugins: { ...baseOptions().plugins, annotation: { annotations: shading(results, fault, lang, { outages: c.outages }) }, zoom: ZOOM },
+      },
+    } as ChartConfiguration,
+  };
+}
+
 function throughputChart(results: Results, series: Series, fault: FaultInfo, lang: Lang): ChartSpec {
   const t = strings(lang);
   const ru = lang === 'ru';
@@ -174,27 +210,15 @@ function throughputChart(results: Results, series: Series, fault: FaultInfo, lan
   if (series.ops.reads) ds.push(line(ru ? 'чтение, успешно/с' : 'reads ok/s', pairs(series.t_s, series.read_ok), COLORS.read, step));
   if (any(series.write_err)) ds.push(line(ru ? 'запись, ошибки/с' : 'write errors/s', pairs(series.t_s, series.write_err), COLORS.writeErr, { ...step, borderDash: [5, 3] }));
   if (any(series.read_err)) ds.push(line(ru ? 'чтение, ошибки/с' : 'read errors/s', pairs(series.t_s, series.read_err), COLORS.readErr, { ...step, borderDash: [2, 2] }));
-  const focus = focusOf(results, fault);
-  return {
+  return timeLineChart(results, series, fault, lang, {
     id: 'throughput',
     title: t.charts_throughput,
     caption: t.throughput_caption,
     height: 320,
-    time: true,
-    ...(focus ? { focus } : {}),
-    config: {
-      type: 'line',
-      data: { datasets: ds },
-      options: {
-        ...baseOptions(),
-        scales: {
-          x: timeAxis(lang, series.end_ms),
-          y: { type: 'linear', beginAtZero: true, title: { display: true, text: ru ? 'операций в секунду' : 'operations per second', color: COLORS.muted }, grid: { color: COLORS.grid } },
-        },
-        plugins: { ...baseOptions().plugins, annotation: { annotations: shading(results, fault, lang, { outages: true }) }, zoom: ZOOM },
-      },
-    } as ChartConfiguration,
-  };
+    datasets: ds,
+    y: { type: 'linear', title: ru ? 'операций в секунду' : 'operations per second' },
+    outages: true,
+  });
 }
 
 function latencyChart(results: Results, series: Series, fault: FaultInfo, lang: Lang): ChartSpec {
@@ -209,27 +233,15 @@ function latencyChart(results: Results, series: Series, fault: FaultInfo, lang: 
     ds.push(line(ru ? 'чтение, медиана' : 'read median', pairs(series.lat_t_s, series.read_p50), COLORS.read));
     ds.push(line(ru ? 'чтение, максимум' : 'read max', pairs(series.lat_t_s, series.read_max), COLORS.readLight, { borderWidth: 1 }));
   }
-  const focus = focusOf(results, fault);
-  return {
+  return timeLineChart(results, series, fault, lang, {
     id: 'latency',
     title: t.charts_latency,
     caption: t.latency_caption,
     height: 320,
-    time: true,
-    ...(focus ? { focus } : {}),
-    config: {
-      type: 'line',
-      data: { datasets: ds },
-      options: {
-        ...baseOptions(),
-        scales: {
-          x: timeAxis(lang, series.end_ms),
-          y: { type: 'logarithmic', title: { display: true, text: ru ? 'мс (лог. шкала)' : 'ms (log scale)', color: COLORS.muted }, grid: { color: COLORS.grid } },
-        },
-        plugins: { ...baseOptions().plugins, annotation: { annotations: shading(results, fault, lang, { outages: true }) }, zoom: ZOOM },
-      },
-    } as ChartConfiguration,
-  };
+    datasets: ds,
+    y: { type: 'logarithmic', title: ru ? 'мс (лог. шкала)' : 'ms (log scale)' },
+    outages: true,
+  });
 }
 
 const ROLE_ORDER = ['leader', 'replica', 'standby_leader', 'starting', 'stopped', 'unreachable'];
@@ -400,27 +412,15 @@ function lagChart(results: Results, series: Series, fault: FaultInfo, lang: Lang
       { pointRadius: 1.5, spanGaps: true },
     ),
   );
-  const focus = focusOf(results, fault);
-  return {
+  return timeLineChart(results, series, fault, lang, {
     id: 'lag',
     title: t.charts_lag,
     caption: t.lag_caption,
     height: 280,
-    time: true,
-    ...(focus ? { focus } : {}),
-    config: {
-      type: 'line',
-      data: { datasets },
-      options: {
-        ...baseOptions(),
-        scales: {
-          x: timeAxis(lang, series.end_ms),
-          y: { type: 'linear', beginAtZero: true, title: { display: true, text: unit, color: COLORS.muted }, grid: { color: COLORS.grid } },
-        },
-        plugins: { ...baseOptions().plugins, annotation: { annotations: shading(results, fault, lang, { outages: false }) }, zoom: ZOOM },
-      },
-    } as ChartConfiguration,
-  };
+    datasets,
+    y: { type: 'linear', title: unit },
+    outages: false,
+  });
 }
 
 const PHASE_COLORS = { detect: '#54aeff', promote: '#2da44e', route: '#8250df', reconnect: '#d4a72c' } as const;
