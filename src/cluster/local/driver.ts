@@ -14,10 +14,13 @@ import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, F
 import { waitFor } from '../../util/time.js';
 import * as cgroup from './cgroup.js';
 import { NET, addHost, createLab, destroyLab, setLink } from './netns.js';
+import { OwnerLock } from './owner.js';
 import { isAlive, launch, signalAndWait } from './processes.js';
 
 export const LOCAL_BASE = process.env.PATRONI_DRILL_DIR ?? '/var/lib/patroni-drill/local';
 const STATE_FILE = path.join(LOCAL_BASE, 'state.json');
+// Beside the cluster's folder, not in it: `down` removes the folder.
+const owner = new OwnerLock(`${LOCAL_BASE}.owner`);
 
 const PORTS = { pg: 5432, pgbouncer: 6432, rest: 8008, write: 5000, read: 5001, stats: 7000 } as const;
 const VIP = '10.213.7.30';
@@ -67,8 +70,9 @@ export class LocalDriver implements ClusterDriver {
     const progress = opts.progress ?? (() => {});
     if (process.getuid?.() !== 0) throw new Error('the local driver needs root (network namespaces, cgroups)');
     if (spec.topology.keepalived && spec.topology.haproxy < 2) throw new Error('keepalived needs at least two HAProxy nodes');
+    await owner.acquire();
     progress('cleaning leftovers');
-    await this.down();
+    await this.removeAll();
     signal?.throwIfAborted();
 
     const names = nodeNames(spec.topology);
@@ -131,7 +135,13 @@ export class LocalDriver implements ClusterDriver {
   }
 
   async down(): Promise<void> {
-    // Scan-based: works after a crash, a Ctrl-C or a killed runner, with or without a state file.
+    await owner.acquire();
+    await this.removeAll();
+    await owner.release();
+  }
+
+  /** Scan-based: works after a crash, a Ctrl-C or a killed runner, with or without a state file. */
+  private async removeAll(): Promise<void> {
     await cgroup.destroyAll();
     await destroyLab();
     await rm(LOCAL_BASE, { recursive: true, force: true });
