@@ -55,10 +55,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "$(apt-cache policy patroni 2>/dev/null | awk '/Installed:/ {print $2}')" != "" ]; then
-  inst=$(dpkg-query -W -f='${Version}' patroni 2>/dev/null || true)
-  case "$inst" in 3.0.0*|3.0.1*|3.0.2*) missing+=(patroni) ;; esac
-fi
+# An installed Patroni older than 3.0.3 is replaced by the pinned one.
+case "$(dpkg-query -W -f='${Version}' patroni 2>/dev/null || true)" in 1.*|2.*|3.0.0*|3.0.1*|3.0.2*) missing+=(patroni) ;; esac
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq

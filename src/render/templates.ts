@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { htmlEscape, mdEscape } from './markdown.js';
+import { mdEscape } from './markdown.js';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -14,19 +14,11 @@ export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.me
 const hb = Handlebars.create();
 
 hb.registerHelper('md', (v: unknown) => mdEscape(v));
-hb.registerHelper('html', (v: unknown) => htmlEscape(v));
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-hb.registerHelper('gt', (a: number, b: number) => a > b);
 hb.registerHelper('json', (v: unknown) =>
   // Safe inside <script>: no "</script>" or "<!--" can close or comment the element.
   new Handlebars.SafeString(JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')),
 );
-hb.registerHelper('seconds', (ms: unknown, digits: unknown) => formatSeconds(ms, typeof digits === 'number' ? digits : 2));
-
-export function formatSeconds(ms: unknown, digits = 2): string {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
-  return `${(ms / 1000).toFixed(digits)} s`;
-}
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
@@ -41,9 +33,4 @@ export function renderTemplate(name: string, context: unknown): string {
   return tpl(context);
 }
 
-/** Registers templates/<file> as a partial usable as {{> name}}. */
-export function registerPartial(name: string, file: string): void {
-  hb.registerPartial(name, readFileSync(path.join(TEMPLATES_DIR, file), 'utf8'));
-}
 
-export { hb as handlebars };

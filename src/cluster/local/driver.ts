@@ -230,11 +230,6 @@ export class LocalDriver implements ClusterDriver {
     return { postgres, patroni, etcd, haproxy };
   }
 
-  /** Where a node's files live; also its PostgreSQL's unix socket directory for direct checks. */
-  socketDir(nodeName: string): string {
-    return path.join(this.dir(this.node(nodeName)), 'run');
-  }
-
   private access(): ClusterAccess {
     const s = this.required();
     const haproxy = this.nodesOf('haproxy');
