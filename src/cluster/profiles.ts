@@ -1,6 +1,10 @@
 import type { ClusterSettings, ClusterSpec, Topology } from './types.js';
 
-/** Fast timings Patroni 4 accepts (ttl >= 20, loop_wait + 2 × retry_timeout <= ttl). */
+/**
+ * Fast timings Patroni 4 accepts (ttl >= 20, loop_wait + 2 × retry_timeout <= ttl). The one source of
+ * defaults: `cluster up` uses them as they are, and experiment files start from them.
+ * nopreempt: a returning HAProxy does not take the VIP back, which would cause a second blip.
+ */
 export const DEFAULT_SETTINGS: ClusterSettings = {
   ttl: 20,
   loop_wait: 2,
@@ -10,7 +14,7 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   synchronous_mode: false,
   haproxy: { inter_ms: 500, fall: 2, rise: 1 },
   etcd: { heartbeat_ms: 100, election_ms: 1000 },
-  keepalived: { advert_int_ms: 1000, nopreempt: false },
+  keepalived: { advert_int_ms: 1000, nopreempt: true },
 };
 
 /** Cluster shapes by name: the course's, and production's from the seed report. */

@@ -4,13 +4,14 @@
  * whose input side is also the JSON Schema editors use to complete the files.
  */
 import { z } from 'zod';
+import { DEFAULT_SETTINGS as D } from '../cluster/profiles.js';
+import { FAULT_KINDS, type FaultKind } from '../cluster/types.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../util/duration.js';
 
 // ---------------------------------------------------------------------------------------------
 // Parsed types: what the runner and the assertions consume.
 
-export type FaultKind = 'stop' | 'kill' | 'kill-patroni' | 'pause' | 'isolate';
-export const FAULT_KINDS = ['stop', 'kill', 'kill-patroni', 'pause', 'isolate'] as const satisfies readonly FaultKind[];
+export { FAULT_KINDS, type FaultKind } from '../cluster/types.js';
 
 export type WaitCondition = 'healthy' | 'leader' | 'leader_changed' | 'writes_ok' | 'replicas_streaming';
 export const WAIT_CONDITIONS = [
@@ -333,17 +334,17 @@ const patroniRule = (s: Pick<PatroniSettings, 'ttl' | 'loop_wait' | 'retry_timeo
 
 const haproxySchema = z
   .strictObject({
-    inter: positiveDuration().prefault('500ms').describe('Health-check interval.'),
-    fall: count(1).default(2).describe('Failed checks before a server is marked down.'),
-    rise: count(1).default(1).describe('Passed checks before a server is marked up.'),
+    inter: positiveDuration().prefault(`${D.haproxy.inter_ms}ms`).describe('Health-check interval.'),
+    fall: count(1).default(D.haproxy.fall).describe('Failed checks before a server is marked down.'),
+    rise: count(1).default(D.haproxy.rise).describe('Passed checks before a server is marked up.'),
   })
   .prefault({})
   .transform((h) => ({ inter_ms: h.inter, fall: h.fall, rise: h.rise }));
 
 const etcdSchema = z
   .strictObject({
-    heartbeat: positiveDuration().prefault('100ms').describe('etcd --heartbeat-interval.'),
-    election: positiveDuration().prefault('1s').describe('etcd --election-timeout.'),
+    heartbeat: positiveDuration().prefault(`${D.etcd.heartbeat_ms}ms`).describe('etcd --heartbeat-interval.'),
+    election: positiveDuration().prefault(`${D.etcd.election_ms}ms`).describe('etcd --election-timeout.'),
   })
   .prefault({})
   .superRefine((e, ctx) => {
@@ -360,10 +361,10 @@ const etcdSchema = z
 
 const keepalivedSchema = z
   .strictObject({
-    advert_int: positiveDuration().prefault('1s').describe('VRRP advertisement interval; the backup takes over after 3 missed.'),
+    advert_int: positiveDuration().prefault(`${D.keepalived.advert_int_ms}ms`).describe('VRRP advertisement interval; the backup takes over after 3 missed.'),
     nopreempt: z
       .boolean()
-      .default(true)
+      .default(D.keepalived.nopreempt)
       .describe('A returning HAProxy does not take the virtual IP back (which would cause a second blip).'),
   })
   .prefault({})
@@ -372,12 +373,12 @@ const keepalivedSchema = z
 
 const clusterSchema = z
   .strictObject({
-    ttl: ttl.default(20).describe('Leader key TTL, seconds (Patroni 4: >= 20).'),
-    loop_wait: count(1).default(2).describe('Seconds between Patroni loop runs.'),
-    retry_timeout: count(1).default(9).describe('Seconds Patroni retries DCS and PostgreSQL operations.'),
-    maximum_lag_on_failover: count(0).default(1048576).describe('Bytes a replica may lag and still be promoted.'),
-    failsafe_mode: z.boolean().default(false).describe('Keep the leader while it reaches every member, even without the DCS.'),
-    synchronous_mode: synchronousMode.default(false).describe('false | true | strict (synchronous_mode_strict).'),
+    ttl: ttl.default(D.ttl).describe('Leader key TTL, seconds (Patroni 4: >= 20).'),
+    loop_wait: count(1).default(D.loop_wait).describe('Seconds between Patroni loop runs.'),
+    retry_timeout: count(1).default(D.retry_timeout).describe('Seconds Patroni retries DCS and PostgreSQL operations.'),
+    maximum_lag_on_failover: count(0).default(D.maximum_lag_on_failover).describe('Bytes a replica may lag and still be promoted.'),
+    failsafe_mode: z.boolean().default(D.failsafe_mode).describe('Keep the leader while it reaches every member, even without the DCS.'),
+    synchronous_mode: synchronousMode.default(D.synchronous_mode).describe('false | true | strict (synchronous_mode_strict).'),
     haproxy: haproxySchema,
     etcd: etcdSchema,
     keepalived: keepalivedSchema,
