@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyse } from '../analysis/index.js';
 import { getJson } from '../cluster/patroni-api.js';
-import { nodeNames, PROFILES } from '../cluster/profiles.js';
+import { nodeNames, profileSpec } from '../cluster/profiles.js';
 import { memberRows } from '../cluster/status.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec } from '../cluster/types.js';
 import { FaultLedger } from '../faults/interpreter.js';
@@ -29,10 +29,8 @@ export interface RunOptions {
 const HEAL_TIMEOUT_MS = 120_000;
 
 function clusterSpec(exp: Experiment): ClusterSpec {
-  const topology = PROFILES[exp.profile];
-  if (!topology) throw new Error(`unknown profile ${exp.profile}`);
-  const { haproxy, etcd, ...patroni } = exp.cluster;
-  return { scope: 'drill', topology, settings: { ...patroni, haproxy, etcd } };
+  const { haproxy, etcd, keepalived, ...patroni } = exp.cluster;
+  return profileSpec(exp.profile, { ...patroni, haproxy, etcd, keepalived });
 }
 
 /** The settings as the live cluster reports them (GET /config), not as the file asked for them. */
@@ -70,11 +68,21 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   let load: LoadHandle | null = null;
   let observers: { stop(): Promise<void> } | null = null;
   let error: string | undefined;
-  let meta: RunMeta | null = null;
+  // What is known before the cluster exists; versions and live settings replace the guesses once it is up.
+  const meta: RunMeta = {
+    experiment: exp.name,
+    description: exp.description,
+    driver: driver.kind,
+    started_at: new Date().toISOString(),
+    ended_ms: 0,
+    load_interval_ms: loadIntervalMs(exp.load) ?? 0,
+    versions: { postgres: 'unknown', patroni: 'unknown', etcd: 'unknown', haproxy: 'unknown' },
+    topology: { ...nodeNames(spec.topology), pgbouncer: spec.topology.pgbouncer, keepalived: spec.topology.keepalived },
+    config: { ...spec.settings, synchronous_mode: spec.settings.synchronous_mode !== false },
+  };
   let membersBefore: MemberRow[] = [];
   let membersAfter: MemberRow[] = [];
   let final: FinalRead | null = null;
-  const started_at = new Date().toISOString();
   const event = (e: Omit<EventRecord, 'type' | 't_ms'>) => history.add({ type: 'event', t_ms: history.now(), ...e });
 
   try {
@@ -83,18 +91,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     await history.close();
     history = new History();
     history.toFile(outDir);
-    const names = nodeNames(spec.topology);
-    meta = {
-      experiment: exp.name,
-      description: exp.description,
-      driver: driver.kind,
-      started_at,
-      ended_ms: 0,
-      load_interval_ms: loadIntervalMs(exp.load) ?? 0,
-      versions: await driver.versions(),
-      topology: { ...names, pgbouncer: spec.topology.pgbouncer, keepalived: spec.topology.keepalived },
-      config: await liveSettings(access, spec),
-    };
+    meta.versions = await driver.versions();
+    meta.config = await liveSettings(access, spec);
     await prepareTable(access.write, access.app);
     // Readers must not fail on a replica that has not replayed the CREATE TABLE yet.
     const a = access;
@@ -171,19 +169,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   }
 
   const ended_ms = history.now();
-  const runMeta: RunMeta = meta
-    ? { ...meta, ended_ms }
-    : {
-        experiment: exp.name,
-        description: exp.description,
-        driver: driver.kind,
-        started_at,
-        ended_ms,
-        load_interval_ms: loadIntervalMs(exp.load) ?? 0,
-        versions: { postgres: 'unknown', patroni: 'unknown', etcd: 'unknown', haproxy: 'unknown' },
-        topology: { ...nodeNames(spec.topology), pgbouncer: spec.topology.pgbouncer, keepalived: spec.topology.keepalived },
-        config: { ...spec.settings, synchronous_mode: spec.settings.synchronous_mode !== false },
-      };
+  const runMeta: RunMeta = { ...meta, ended_ms };
   await writeFile(path.join(outDir, META_FILE), JSON.stringify(runMeta, null, 2));
   if (final) await writeFile(path.join(outDir, FINAL_READ_FILE), JSON.stringify(final));
 
@@ -197,7 +183,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     verdict: verdictOf(assertions, error),
     ...(error ? { error } : {}),
     driver: driver.kind,
-    started_at,
+    started_at: meta.started_at,
     duration_ms: ended_ms,
     versions: runMeta.versions,
     topology: runMeta.topology,
