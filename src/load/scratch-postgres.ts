@@ -216,15 +216,3 @@ export class ScratchPostgres {
     await rm(this.dir, { recursive: true, force: true });
   }
 }
-
-/** Whether this machine can run ScratchPostgres: root (to switch to postgres) and the PG 15 binaries. */
-export async function scratchPostgresAvailable(): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    await access(path.join(BIN, 'postgres'), constants.X_OK);
-    await execa('id', ['-u', 'postgres']);
-    return true;
-  } catch {
-    return false;
-  }
-}
