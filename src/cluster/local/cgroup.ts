@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sleep } from '../../util/time.js';
+import { LAB } from './lab.js';
 
 /**
  * One cgroup v2 group per node. The postmaster is re-parented away from Patroni, so "kill the node"
@@ -15,7 +16,7 @@ async function cgroup2Root(): Promise<string> {
   const line = mounts.split('\n').find((l) => l.split(' ')[2] === 'cgroup2');
   const mountPoint = line?.split(' ')[1];
   if (!mountPoint) throw new Error('no cgroup v2 hierarchy is mounted (needed to kill and freeze whole nodes)');
-  rootCache = path.join(mountPoint, 'patroni-drill');
+  rootCache = path.join(mountPoint, LAB.cgroup);
   return rootCache;
 }
 

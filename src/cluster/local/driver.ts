@@ -13,17 +13,18 @@ import { nodeNames } from '../profiles.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, FaultTarget, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
 import { waitFor } from '../../util/time.js';
 import * as cgroup from './cgroup.js';
-import { NET, addHost, createLab, destroyLab, setLink } from './netns.js';
+import { LAB } from './lab.js';
+import { NET, addHost, createLab, destroyLab, nsName, setLink } from './netns.js';
 import { OwnerLock } from './owner.js';
 import { isAlive, launch, signalAndWait } from './processes.js';
 
-export const LOCAL_BASE = process.env.PATRONI_DRILL_DIR ?? '/var/lib/patroni-drill/local';
+export const LOCAL_BASE = LAB.base;
 const STATE_FILE = path.join(LOCAL_BASE, 'state.json');
 // Beside the cluster's folder, not in it: `down` removes the folder.
 const owner = new OwnerLock(`${LOCAL_BASE}.owner`);
 
 const PORTS = { pg: 5432, pgbouncer: 6432, rest: 8008, write: 5000, read: 5001, stats: 7000 } as const;
-const VIP = '10.213.7.30';
+const VIP = LAB.address(30);
 const ADDRESS_BASE: Record<NodeKind, number> = { etcd: 10, patroni: 20, haproxy: 30 };
 
 interface Passwords {
@@ -80,7 +81,7 @@ export class LocalDriver implements ClusterDriver {
       names[kind].map((name, i) => ({
         name,
         kind,
-        address: `10.213.7.${ADDRESS_BASE[kind] + i + 1}`,
+        address: LAB.address(ADDRESS_BASE[kind] + i + 1),
         components: Object.fromEntries(componentsOf(kind, spec).map((c) => [c, null])),
       })),
     );
@@ -195,7 +196,7 @@ export class LocalDriver implements ClusterDriver {
     const haproxy = this.nodesOf('haproxy');
     if (!this.required().spec.topology.keepalived) return haproxy[0]?.name ?? null;
     for (const h of haproxy) {
-      const r = await execa('ip', ['-n', `pdrill-${h.name}`, '-o', 'addr', 'show', 'dev', 'eth0'], { reject: false });
+      const r = await execa('ip', ['-n', nsName(h.name), '-o', 'addr', 'show', 'dev', 'eth0'], { reject: false });
       if (r.stdout.includes(` ${VIP}/`)) return h.name;
     }
     return null;

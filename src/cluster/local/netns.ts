@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { LAB } from './lab.js';
 
 /**
  * The lab network: one namespace per node, each with a veth into a bridge that lives in its own
@@ -7,13 +8,14 @@ import { execa } from 'execa';
  * first, so a lab address can never leave the machine through the default route.
  */
 export const NET = {
-  prefix: 'pdrill-',
-  bridgeNs: 'pdrill-br',
+  prefix: LAB.prefix,
+  bridgeNs: `${LAB.prefix}br`,
   bridge: 'br0',
-  hostLink: 'pdrill-host',
+  hostLink: `${LAB.prefix}host`,
+  // Shared by every lab on the machine; each lab's own /24 is connected, so more specific.
   blackhole: '10.213.0.0/16',
-  subnet: '10.213.7.0/24',
-  hostAddress: '10.213.7.1',
+  subnet: LAB.subnet,
+  hostAddress: LAB.address(1),
 } as const;
 
 export const nsName = (node: string) => `${NET.prefix}${node}`;
@@ -68,5 +70,7 @@ export async function listLabNamespaces(): Promise<string[]> {
 export async function destroyLab(): Promise<void> {
   for (const ns of await listLabNamespaces()) await ipOk(['netns', 'del', ns]);
   await ipOk(['link', 'del', NET.hostLink]);
-  await ipOk(['route', 'del', 'blackhole', NET.blackhole]);
+  // Another lab still running keeps the blackhole: its /24 must not leak either.
+  const links = await execa('ip', ['-o', 'link', 'show'], { reject: false });
+  if (!/ pdrill\d*-host[@:]/.test(links.stdout)) await ipOk(['route', 'del', 'blackhole', NET.blackhole]);
 }
