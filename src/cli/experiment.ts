@@ -5,10 +5,10 @@ import { createDriver, type DriverName } from '../cluster/index.js';
 import { toJUnitXml } from '../experiment/junit.js';
 import { loadExperiment } from '../experiment/load.js';
 import { defaultOutDir } from '../experiment/output.js';
-import { runExperiment } from '../experiment/runner.js';
-import { formatSummary } from '../experiment/summary.js';
-import { renderRunReport } from '../report/index.js';
-import { main, runCli } from './run.js';
+import { exitCodeOf, runDrill } from '../experiment/drill.js';
+import { ClusterPool } from '../experiment/reuse.js';
+import { formatRepeatSummary, formatSummary } from '../experiment/summary.js';
+import { main, positiveInt, runCli } from './run.js';
 
 const program = new Command('experiment')
   .description('Run one failover drill on a fresh cluster, measure it, assert it and report it.')
@@ -19,21 +19,30 @@ const program = new Command('experiment')
   .option('--compose <file>', "drive this Docker Compose project (your own) instead of the drill's docker-compose.yml; implies --driver docker")
   .addOption(new Option('--lang <lang>', 'report language').choices(['en', 'ru']).default('en'))
   .option('--keep', 'leave the (healed) cluster running afterwards')
-  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean }) => {
+  .option('--repeat <n>', 'run the drill n times and report the distribution (one folder per run under --out)', positiveInt, 1)
+  .option('--fresh', 'with --repeat: a fresh cluster for every run instead of one restored to its baseline between runs')
+  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean; repeat: number; fresh?: boolean }) => {
     // Validated before anything starts: a bad file leaves nothing half-started.
     const exp = await loadExperiment(name);
     const driver = await createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
-    const outDir = path.resolve(opts.out ?? defaultOutDir(exp.name));
+    const outDir = path.resolve(opts.out ?? defaultOutDir(opts.repeat > 1 ? `${exp.name}-x${opts.repeat}` : exp.name));
     const t0 = performance.now();
     const log = (m: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}`);
+    const pool = opts.repeat > 1 && !opts.fresh ? new ClusterPool(driver, log) : undefined;
     await runCli(async (signal) => {
-      const results = await runExperiment(exp, { driver, outDir, signal, keep: opts.keep, progress: log });
-      log('rendering the report');
-      await renderRunReport(outDir, { lang: opts.lang });
+      const { results, summary } = await runDrill(exp, { driver, outDir, repeat: opts.repeat, signal, keep: opts.keep, lang: opts.lang, cluster: pool, progress: log }).finally(() =>
+        opts.keep ? undefined : pool?.close(),
+      );
       if (opts.junit) await writeFile(opts.junit, toJUnitXml(results));
-      console.log(formatSummary(results, path.relative(process.cwd(), outDir) || '.'));
-      console.log(`report:  ${path.relative(process.cwd(), path.join(outDir, 'report.md'))}`);
-      if (results.verdict !== 'pass') process.exitCode = results.verdict === 'fail' ? 1 : 2;
+      const shown = path.relative(process.cwd(), outDir) || '.';
+      if (summary) {
+        console.log(formatRepeatSummary(summary, shown));
+        console.log(`report:  ${path.join(shown, 'summary.md')}`);
+      } else {
+        console.log(formatSummary(results[0]!, shown));
+        console.log(`report:  ${path.join(shown, 'report.md')}`);
+      }
+      process.exitCode = exitCodeOf(results);
     });
   });
 

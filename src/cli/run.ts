@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from 'commander';
+
 /**
  * Runs a command's body with Ctrl-C handling and clean error output: the first SIGINT/SIGTERM aborts
  * the body and runs its cleanup; a second one during cleanup is ignored so cleanup always finishes.
@@ -33,4 +35,11 @@ export async function main(parse: () => Promise<unknown>): Promise<void> {
     console.error(`error: ${(err as Error).message}`);
     process.exitCode = process.exitCode || 1;
   }
+}
+
+/** commander parser for a count option ("--repeat 3"). */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, got "${value}"`);
+  return n;
 }

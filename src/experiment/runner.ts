@@ -16,6 +16,7 @@ import { evaluateAssertions, verdictOf } from './assertions.js';
 import { CONDITIONS, currentLeader } from './conditions.js';
 import type { Experiment } from './load.js';
 import type { Step } from './schema.js';
+import { freshCluster, type ClusterSource } from './reuse.js';
 
 export interface RunOptions {
   driver: ClusterDriver;
@@ -23,6 +24,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Leave the cluster running after the run (for a look by hand); it is healed either way. */
   keep?: boolean;
+  /** Where the cluster comes from: a fresh `up` and `down` unless a pool shares one between drills. */
+  cluster?: ClusterSource;
   progress?: (message: string) => void;
 }
 
@@ -59,6 +62,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const say = opts.progress ?? (() => {});
   await mkdir(outDir, { recursive: true });
   const spec = clusterSpec(exp);
+  const source = opts.cluster ?? freshCluster(driver);
   // Replaced once the cluster is up: t = 0 is when load and observers start, not when `up` began.
   let history = new History();
   history.toFile(outDir);
@@ -86,8 +90,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const event = (e: Omit<EventRecord, 'type' | 't_ms'>) => history.add({ type: 'event', t_ms: history.now(), ...e });
 
   try {
-    say('bringing the cluster up');
-    access = await driver.up(spec, { signal, progress: (m) => say(`  ${m}`) });
+    say(opts.cluster ? 'taking the shared cluster' : 'bringing the cluster up');
+    access = await source.acquire(spec, { signal, progress: (m) => say(`  ${m}`) });
     await history.close();
     history = new History();
     history.toFile(outDir);
@@ -161,8 +165,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     await observers?.stop();
     await history.close();
     if (!opts.keep || !access) {
-      say('tearing the cluster down');
-      await driver.down().catch((err: Error) => {
+      say(opts.cluster && !error ? 'keeping the cluster for the next drill' : 'tearing the cluster down');
+      await source.release(!error).catch((err: Error) => {
         error ??= `teardown: ${err.message}`;
       });
     }

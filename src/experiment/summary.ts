@@ -1,4 +1,5 @@
 import type { Results } from '../results/types.js';
+import type { Distribution, RepeatSummary } from './repeat.js';
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -27,4 +28,18 @@ export function formatSummary(r: Results, dir: string): string {
   }
   lines.push('', `results: ${dir}/results.json`);
   return lines.join('\n');
+}
+
+/** The terminal summary of a repeated drill: verdict counts, then each distribution. */
+export function formatRepeatSummary(summary: RepeatSummary, dir: string): string {
+  const dist = (d: Distribution) => `min ${s(d.min)}, median ${s(d.median)}, p95 ${s(d.p95)}, max ${s(d.max)} (n ${d.n})`;
+  const rows: Array<[string, string]> = [
+    ['experiment', `${summary.experiment} × ${summary.repeat}`],
+    ['verdicts', `${summary.verdicts.pass} pass, ${summary.verdicts.fail} fail, ${summary.verdicts.error} error${summary.flaky ? `: FLAKY (differing: ${summary.differing.join(', ')})` : ''}`],
+    ['write outage', summary.write_outage_ms ? dist(summary.write_outage_ms) : 'not measured'],
+    ...Object.entries(summary.phases_ms).map(([name, d]): [string, string] => [`  ${name}`, dist(d)]),
+    ['lost', `${summary.lost_writes} acknowledged writes lost in all runs`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), '', `summary: ${dir}/summary.json`].join('\n');
 }

@@ -511,17 +511,34 @@ export interface ExperimentOutages {
 }
 
 /** The index's comparison: each run's write outage per experiment, the spread, and the bound. */
-export function outageComparisonChart(experiments: ExperimentOutages[], lang: Lang): ChartSpec {
+export interface SpreadLabels {
+  id: string;
+  title: string;
+  caption: string;
+  axis: string;
+}
+
+/**
+ * Each category's runs as points over their min–max bar, with the predicted bound where there is
+ * one: the index compares experiments; a repeated drill compares its outage and phases.
+ */
+export function outageComparisonChart(experiments: ExperimentOutages[], lang: Lang, custom?: SpreadLabels): ChartSpec {
   const t = strings(lang);
   const ru = lang === 'ru';
+  const chart = custom ?? {
+    id: 'outage-per-experiment',
+    title: t.outage_chart,
+    caption: t.outage_chart_caption,
+    axis: ru ? 'самый длинный простой записи, с' : 'longest write outage, s',
+  };
   const labels = experiments.map((e) => e.experiment);
   const runs = experiments.flatMap((e) => e.outages_ms.map((ms) => ({ x: e.experiment, y: s3(ms) })));
   const spread = experiments.map((e) => (e.outages_ms.length > 1 ? [s3(Math.min(...e.outages_ms)), s3(Math.max(...e.outages_ms))] : null));
   const bounds = experiments.filter((e) => e.bound_ms !== null).map((e) => ({ x: e.experiment, y: s3(e.bound_ms!) }));
   return {
-    id: 'outage-per-experiment',
-    title: t.outage_chart,
-    caption: t.outage_chart_caption,
+    id: chart.id,
+    title: chart.title,
+    caption: chart.caption,
     height: 340,
     time: false,
     config: {
@@ -539,7 +556,7 @@ export function outageComparisonChart(experiments: ExperimentOutages[], lang: La
         interaction: { mode: 'nearest', intersect: true },
         scales: {
           x: { type: 'category', ticks: { color: COLORS.text } },
-          y: { type: 'linear', beginAtZero: true, grace: '10%', title: { display: true, text: ru ? 'самый длинный простой записи, с' : 'longest write outage, s', color: COLORS.muted }, grid: { color: COLORS.grid } },
+          y: { type: 'linear', beginAtZero: true, grace: '10%', title: { display: true, text: chart.axis, color: COLORS.muted }, grid: { color: COLORS.grid } },
         },
         plugins: { legend: { position: 'top', labels: { usePointStyle: true, color: COLORS.text } } },
       },

@@ -12,6 +12,7 @@ import { loadResults, loadRun, RESULTS_FILE } from './load.js';
 import { renderPng } from './png.js';
 import { bucketHistory } from './series.js';
 import { buildReportView, pngName } from './view.js';
+import { distribution } from '../experiment/repeat.js';
 
 export interface ReportOptions {
   lang?: Lang;
@@ -100,12 +101,6 @@ export async function findRunDirs(reportsDir: string): Promise<string[]> {
   return out;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Relative link from the index to a run's file, with forward slashes for Markdown and HTML. */
 function link(reportsDir: string, runDir: string, file: string): string {
   return path.relative(reportsDir, path.join(runDir, file)).split(path.sep).map(encodeURIComponent).join('/');
@@ -159,13 +154,17 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
     const outages = list.map((r) => r.outage_ms).filter((x): x is number => x !== null);
     const bound = list.find((r) => r.bound_ms !== null)?.bound_ms ?? null;
     if (outages.length) comparison.push({ experiment, outages_ms: outages, bound_ms: bound });
+    const d = distribution(outages);
     return {
       experiment,
       runs: fmtNumber(lang, list.length),
       passes: fmtNumber(lang, list.filter((r) => r.verdict === 'pass').length),
-      min: outages.length ? fmtS(lang, Math.min(...outages), 2) : '—',
-      median: outages.length ? fmtS(lang, median(outages), 2) : '—',
-      max: outages.length ? fmtS(lang, Math.max(...outages), 2) : '—',
+      // The same drill with different verdicts is not a measurement to trust yet.
+      flaky: new Set(list.map((r) => r.verdict)).size > 1,
+      min: fmtS(lang, d?.min, 2),
+      median: fmtS(lang, d?.median, 2),
+      p95: fmtS(lang, d?.p95, 2),
+      max: fmtS(lang, d?.max, 2),
       bound: bound === null ? '—' : fmtS(lang, bound, 1),
     };
   });

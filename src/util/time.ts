@@ -12,9 +12,12 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-/** Polls `check` until it returns a non-undefined value or the timeout passes. */
+/**
+ * Polls `check` until it returns a non-undefined value or the timeout passes. `what` may be a
+ * function so that a timeout names what was still missing at the end, not only what was awaited.
+ */
 export async function waitFor<T>(
-  what: string,
+  what: string | (() => string),
   check: () => Promise<T | undefined>,
   opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
 ): Promise<T> {
@@ -29,7 +32,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const why = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`timed out after ${(opts.timeoutMs / 1000).toFixed(0)} s waiting for ${what}${why}`);
+      throw new Error(`timed out after ${(opts.timeoutMs / 1000).toFixed(0)} s waiting for ${typeof what === 'function' ? what() : what}${why}`);
     }
     await sleep(opts.intervalMs ?? 200, opts.signal);
   }

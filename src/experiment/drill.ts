@@ -1,0 +1,60 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ClusterDriver } from '../cluster/types.js';
+import { renderRunReport, type Lang } from '../report/index.js';
+import { renderRepeatSummary } from '../report/repeat.js';
+import type { Results } from '../results/types.js';
+import type { Experiment } from './load.js';
+import { repeatRun, summariseRepeats, SUMMARY_FILE, type RepeatSummary } from './repeat.js';
+import type { ClusterSource } from './reuse.js';
+import { runExperiment } from './runner.js';
+
+export interface DrillOptions {
+  driver: ClusterDriver;
+  outDir: string;
+  repeat: number;
+  lang: Lang;
+  signal: AbortSignal;
+  keep?: boolean;
+  /** Shares one cluster between runs; absent, every run has a fresh one. */
+  cluster?: ClusterSource;
+  progress: (message: string) => void;
+}
+
+export interface DrillOutcome {
+  results: Results[];
+  /** Only for a repeated drill: outDir holds one folder per run and summary.json. */
+  summary: RepeatSummary | null;
+}
+
+const runFolder = (i: number, n: number) => `run-${String(i + 1).padStart(String(n).length, '0')}`;
+
+/**
+ * One drill, run once into outDir, or `repeat` times into outDir/run-NN with the distribution in
+ * outDir/summary.json; every run's report is rendered as soon as it ends.
+ */
+export async function runDrill(exp: Experiment, opts: DrillOptions): Promise<DrillOutcome> {
+  const { repeat, outDir } = opts;
+  const results: Results[] = [];
+  for (let i = 0; i < repeat; i++) {
+    opts.signal.throwIfAborted();
+    const folder = repeat > 1 ? runFolder(i, repeat) : '';
+    const dir = path.join(outDir, folder);
+    const say = repeat > 1 ? (m: string) => opts.progress(`[${i + 1}/${repeat}] ${m}`) : opts.progress;
+    const r = await runExperiment(exp, { driver: opts.driver, outDir: dir, signal: opts.signal, keep: opts.keep && i === repeat - 1, cluster: opts.cluster, progress: say });
+    say('rendering the report');
+    await renderRunReport(dir, { lang: opts.lang });
+    results.push(r);
+  }
+  if (repeat === 1) return { results, summary: null };
+  const summary = summariseRepeats(exp.name, results.map((r, i) => repeatRun(runFolder(i, repeat), r)));
+  await writeFile(path.join(outDir, SUMMARY_FILE), JSON.stringify(summary, null, 2));
+  await renderRepeatSummary(outDir, summary, opts.lang);
+  return { results, summary };
+}
+
+/** 0 when every run passed, 2 when any ended in error, else 1. */
+export function exitCodeOf(results: readonly Results[]): number {
+  if (results.some((r) => r.verdict === 'error')) return 2;
+  return results.some((r) => r.verdict === 'fail') ? 1 : 0;
+}
