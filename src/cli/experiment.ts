@@ -8,7 +8,7 @@ import { defaultOutDir } from '../experiment/output.js';
 import { runExperiment } from '../experiment/runner.js';
 import { formatSummary } from '../experiment/summary.js';
 import { renderRunReport } from '../report/index.js';
-import { main, runCli } from './run.js';
+import { ERROR_EXIT, leftoverHint, main, runCli } from './run.js';
 
 const program = new Command('experiment')
   .description('Run one failover drill on a fresh cluster, measure it, assert it and report it.')
@@ -19,9 +19,11 @@ const program = new Command('experiment')
   .option('--compose <file>', "drive this Docker Compose project (your own) instead of the drill's docker-compose.yml; implies --driver docker")
   .addOption(new Option('--lang <lang>', 'report language').choices(['en', 'ru']).default('en'))
   .option('--keep', 'leave the (healed) cluster running afterwards')
-  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean }) => {
+  .option('--patroni <build>', "the Patroni build to run (local driver): a version installed by `npm run setup -- --patroni <version>`, or a patroni executable's path; overrides the file's cluster.patroni")
+  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean; patroni?: string }) => {
     // Validated before anything starts: a bad file leaves nothing half-started.
-    const exp = await loadExperiment(name);
+    const loaded = await loadExperiment(name);
+    const exp = opts.patroni ? { ...loaded, cluster: { ...loaded.cluster, patroni: opts.patroni } } : loaded;
     const driver = await createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
     const outDir = path.resolve(opts.out ?? defaultOutDir(exp.name));
     const t0 = performance.now();
@@ -33,8 +35,8 @@ const program = new Command('experiment')
       if (opts.junit) await writeFile(opts.junit, toJUnitXml(results));
       console.log(formatSummary(results, path.relative(process.cwd(), outDir) || '.'));
       console.log(`report:  ${path.relative(process.cwd(), path.join(outDir, 'report.md'))}`);
-      if (results.verdict !== 'pass') process.exitCode = results.verdict === 'fail' ? 1 : 2;
-    });
+      if (results.verdict !== 'pass') process.exitCode = results.verdict === 'fail' ? 1 : ERROR_EXIT;
+    }, { leftovers: leftoverHint(opts.compose ? 'docker' : opts.driver, opts.compose) });
   });
 
 await main(() => program.parseAsync());

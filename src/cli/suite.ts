@@ -8,7 +8,7 @@ import { defaultOutDir, REPORTS_DIR } from '../experiment/output.js';
 import { runExperiment } from '../experiment/runner.js';
 import { renderIndex, renderRunReport } from '../report/index.js';
 import type { Results } from '../results/types.js';
-import { main, runCli } from './run.js';
+import { leftoverHint, main, runCli } from './run.js';
 
 const program = new Command('suite')
   .description('Run every experiment (or the named ones) one after another, each on a fresh cluster, then index the reports.')
@@ -33,7 +33,7 @@ const program = new Command('suite')
         done.push(results);
         console.error(`    ${results.verdict.toUpperCase()}`);
       }
-    });
+    }, { leftovers: leftoverHint(opts.driver) });
     await renderIndex(REPORTS_DIR, { lang: opts.lang });
     if (opts.junit) await writeFile(opts.junit, toJUnitXml(done));
     const width = Math.max(...done.map((r) => r.experiment.length), 10);
@@ -43,7 +43,8 @@ const program = new Command('suite')
       console.log(`${r.experiment.padEnd(width)}  ${r.verdict.padEnd(7)}  ${(longest / 1000).toFixed(2).padStart(10)} s  ${r.analysis.writes.lost}`);
     }
     console.log(`index: ${path.relative(process.cwd(), path.join(REPORTS_DIR, 'index.md'))}`);
-    if (done.length < chosen.length || done.some((r) => r.verdict !== 'pass')) process.exitCode = 1;
+    // An interrupted suite keeps its signal's status (130/143).
+    if (done.length < chosen.length || done.some((r) => r.verdict !== 'pass')) process.exitCode ||= 1;
   });
 
 await main(() => program.parseAsync());
