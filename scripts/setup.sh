@@ -8,8 +8,9 @@ die() { echo "setup: $*" >&2; exit 1; }
 
 # --patroni <version>: also install that Patroni build side by side (Debian's package unpacked into
 # /opt/patroni-drill/patroni-<version>), for experiments that choose it (cluster.patroni, --patroni).
-# The system Patroni (4.0.7) stays the default. Repeatable.
-extra_patroni=()
+# The system Patroni (4.0.7) stays the default. Repeatable. 3.0.2 is always installed: it is the
+# positive control of the lost-write checker (test/cluster/patroni-builds.test.ts).
+extra_patroni=(3.0.2)
 while [ $# -gt 0 ]; do
   case "$1" in
     --patroni) [ $# -ge 2 ] || die "--patroni needs a version (e.g. 3.0.2)"; extra_patroni+=("$2"); shift 2 ;;

@@ -102,6 +102,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     meta.versions = await driver.versions();
     meta.config = await liveSettings(access, spec);
     await writeUnfinished(outDir, exp, { meta, history: history.records, membersBefore });
+    say(`cluster up (Patroni ${meta.versions.patroni}, PostgreSQL ${meta.versions.postgres})`);
     await prepareTable(access.write, access.app);
     // Readers must not fail on a replica that has not replayed the CREATE TABLE yet.
     const a = access;
@@ -182,6 +183,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     say('tearing the cluster down');
     await driver.down().catch(failed('teardown'));
   }
+  // Interrupted after the last step (during the final read or the teardown): still not a finished run.
+  if (signal.aborted) error ??= messageOf(signal.reason);
 
   const rec: RunRecord = { meta: { ...meta, ended_ms: ended_ms ?? history.now() }, history: history.records, final, membersBefore, membersAfter, error };
   const results = buildResults(exp, rec);
