@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { waitHealthy } from '../cluster/health.js';
 import { getJson } from '../cluster/patroni-api.js';
 import { nodeNames, profileSpec } from '../cluster/profiles.js';
 import { memberRows } from '../cluster/status.js';
@@ -159,10 +160,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     const a = access;
     if (!signal.aborted) {
       say('waiting for the cluster to be healthy again');
-      await waitFor('a healthy cluster after healing', () => CONDITIONS.healthy({ access: a, history, leaderBefore: null, since_ms: 0 }).then((ok) => (ok ? true : undefined)), {
-        timeoutMs: HEAL_TIMEOUT_MS,
-        intervalMs: 250,
-      }).catch(failed('healing'));
+      await waitHealthy(a, { what: 'a healthy cluster after healing', timeoutMs: HEAL_TIMEOUT_MS, intervalMs: 250 }).catch(failed('healing'));
       if (!signal.aborted && exp.load.cooldown_ms > 0) await sleep(exp.load.cooldown_ms, signal).catch(() => {});
     }
     await stopRecording();
