@@ -17,13 +17,15 @@ export interface CaseObservation {
   results: { verdict: string; error?: string } | 'missing' | 'invalid';
   /** Lost acknowledged writes and rows without a record, for a run whose final read was written. */
   ack: { acknowledged: number; lost: number; unexpected: number } | null;
+  /** Command lines that showed one of the cluster's passwords, sampled just before the blow; null = not sampled. */
+  secretsInArgv: string[] | null;
   leftoversBefore: string[];
   leftoversAfter: string[];
   downExitCode: number | null;
 }
 
 export interface Check {
-  name: 'bounded' | 'exit' | 'self-teardown' | 'clean-after-down' | 'results' | 'acknowledged-writes';
+  name: 'bounded' | 'exit' | 'self-teardown' | 'clean-after-down' | 'results' | 'acknowledged-writes' | 'no-secret-in-argv';
   ok: boolean;
   detail: string;
 }
@@ -81,6 +83,13 @@ export function judge(o: CaseObservation): Check[] {
     checks.push({ name: 'results', ok, detail: `results.json: ${shown}${attack === 'disk-full' && o.stderr.includes(NOT_WRITTEN) ? '; the runner said it could not be written' : ''}` });
   }
 
+  if (o.secretsInArgv) {
+    checks.push({
+      name: 'no-secret-in-argv',
+      ok: o.secretsInArgv.length === 0,
+      detail: o.secretsInArgv.length ? `a password on a command line: ${o.secretsInArgv.join('; ')}` : 'no password in any command line',
+    });
+  }
   if (o.ack) {
     checks.push({
       name: 'acknowledged-writes',

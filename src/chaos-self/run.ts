@@ -108,6 +108,22 @@ async function runDown(ctx: ChaosContext): Promise<number | null> {
   return r.exitCode ?? null;
 }
 
+/**
+ * Every command line on the machine (what `ps -eo args` shows any user) that contains one of the
+ * lab's passwords, masked; null when the cluster has no state file yet.
+ */
+async function secretsInArgv(base: string): Promise<string[] | null> {
+  const text = await readFile(path.join(base, 'state.json'), 'utf8').catch(() => null);
+  if (!text) return null;
+  const secrets = Object.values((JSON.parse(text) as { passwords?: Record<string, string> }).passwords ?? {});
+  if (secrets.length === 0) return null;
+  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+  return (ps.stdout ?? '')
+    .split('\n')
+    .filter((line) => secrets.some((x) => line.includes(x)))
+    .map((line) => secrets.reduce((l, x) => l.split(x).join('****'), line).slice(0, 120));
+}
+
 const stripStamp = (line: string) => line.replace(/^\[\s*[\d.]+ s\]\s?/, '');
 
 /** One drill, struck as planned, then `down`, with the machine looked at before and after. */
@@ -126,9 +142,12 @@ export async function runCase(plan: PlannedCase, drillFile: string, ctx: ChaosCo
     let pastUp = false;
     let armed = false;
     let struck = false;
+    let argv: string[] | null = null;
     const timers: NodeJS.Timeout[] = [];
     const later = (ms: number, f: () => void) => timers.push(setTimeout(f, ms));
-    const strike = () => {
+    const strike = async () => {
+      // What every user of the machine could read at this moment, before the blow changes it.
+      argv = await secretsInArgv(ctx.lab.base).catch(() => null);
       struck = true;
       phaseAtStrike = phase;
       switch (plan.attack) {
@@ -154,7 +173,7 @@ export async function runCase(plan: PlannedCase, drillFile: string, ctx: ChaosCo
       if (p) phase = p;
       if (p === plan.point && !armed) {
         armed = true;
-        later(plan.delayMs, strike);
+        later(plan.delayMs, () => void strike());
       }
     });
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -182,6 +201,7 @@ export async function runCase(plan: PlannedCase, drillFile: string, ctx: ChaosCo
       exitSignal: signal,
       stderr,
       timedOut,
+      secretsInArgv: argv,
       results,
       ack,
       leftoversBefore,
@@ -248,7 +268,7 @@ export function summarise(results: CaseResult[]): string {
   const after = results.reduce((n, r) => n + r.observation.leftoversAfter.length, 0);
   lines.push(`leftovers: ${before} item(s) found right after the runner exited (expected only after SIGKILL / forced exit), ${after} after down`);
   lines.push(`checks passed: exit ${count('exit')}, runner tore down by itself ${count('self-teardown')}, clean after down ${count('clean-after-down')}, ` +
-    `results.json ${count('results')}, acknowledged writes ${count('acknowledged-writes')}, bounded ${count('bounded')}`);
+    `results.json ${count('results')}, acknowledged writes ${count('acknowledged-writes')}, no password in argv ${count('no-secret-in-argv')}, bounded ${count('bounded')}`);
   const acked = results.reduce((n, r) => n + (r.observation.ack?.acknowledged ?? 0), 0);
   const lost = results.reduce((n, r) => n + (r.observation.ack?.lost ?? 0), 0);
   lines.push(`acknowledged writes checked against final reads: ${acked}, lost: ${lost}`);

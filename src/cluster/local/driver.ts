@@ -120,7 +120,10 @@ export class LocalDriver implements ClusterDriver {
   async attach(): Promise<ClusterAccess> {
     const text = await readFile(STATE_FILE, 'utf8').catch(() => null);
     if (!text) throw new Error('no local cluster is running (start one with `npm run cluster -- up`)');
-    this.state = JSON.parse(text) as LocalState;
+    const state = JSON.parse(text) as LocalState;
+    // A state file written before builds were recorded: the build its spec names.
+    state.patroni ??= await resolvePatroniBuild(state.spec.patroni);
+    this.state = state;
     return this.access();
   }
 

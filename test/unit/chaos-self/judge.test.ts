@@ -12,6 +12,7 @@ const base: CaseObservation = {
   timedOut: false,
   results: { verdict: 'error', error: 'interrupted by SIGINT' },
   ack: { acknowledged: 120, lost: 0, unexpected: 0 },
+  secretsInArgv: [],
   leftoversBefore: [],
   leftoversAfter: [],
   downExitCode: 0,
@@ -30,6 +31,7 @@ describe('judging one chaos-self case', () => {
     expect(failing({ ...base, results: 'missing' })).toEqual(['results']);
     expect(failing({ ...base, results: { verdict: 'pass' } })).toEqual(['results']);
     expect(failing({ ...base, ack: { acknowledged: 120, lost: 3, unexpected: 0 } })).toEqual(['acknowledged-writes']);
+    expect(failing({ ...base, secretsInArgv: ['etcdctl user add root:****'] })).toEqual(['no-secret-in-argv']);
     expect(failing({ ...base, timedOut: true, exitCode: null, exitSignal: 'SIGKILL' })).toEqual(['bounded', 'exit']);
   });
 
