@@ -160,7 +160,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     const a = access;
     if (!signal.aborted) {
       say('waiting for the cluster to be healthy again');
-      await waitHealthy(a, { what: 'a healthy cluster after healing', timeoutMs: HEAL_TIMEOUT_MS, intervalMs: 250 }).catch(failed('healing'));
+      // A Ctrl-C during this wait ends it: the faults are healed already, the rest still runs.
+      await waitHealthy(a, { what: 'a healthy cluster after healing', timeoutMs: HEAL_TIMEOUT_MS, intervalMs: 250, signal }).catch(failed('healing'));
       if (!signal.aborted && exp.load.cooldown_ms > 0) await sleep(exp.load.cooldown_ms, signal).catch(() => {});
     }
     await stopRecording();
