@@ -6,6 +6,7 @@
  * past `up` left a results.json with verdict error and the reason, no acknowledged write of a run
  * with a final read is missing from its record.
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { LAB } from '../cluster/local/lab.js';
@@ -46,8 +47,10 @@ const program = new Command('chaos-self')
     }
     console.log('');
     console.log(summarise(done));
-    console.log(`(re-run the same cases with --seed ${seed}; failing cases' runner output is kept in ${path.join(workDir, 'case-NN.stderr.log')})`);
-    process.exitCode = ctx.stopping.value ? 130 : done.length === plan.length && done.every((r) => r.ok) ? 0 : 1;
+    const allOk = done.length === plan.length && done.every((r) => r.ok);
+    if (allOk) await rm(workDir, { recursive: true, force: true });
+    else console.log(`(re-run the same cases with --seed ${seed}; failing cases' folders and runner output are kept in ${path.join(workDir, 'case-NN*')})`);
+    process.exitCode = ctx.stopping.value ? 130 : allOk ? 0 : 1;
   });
 
 await main(() => program.parseAsync());
