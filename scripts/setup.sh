@@ -6,6 +6,20 @@ cd "$(dirname "$0")/.."
 
 die() { echo "setup: $*" >&2; exit 1; }
 
+# --patroni <version>: also install that Patroni build side by side (Debian's package unpacked into
+# /opt/patroni-drill/patroni-<version>), for experiments that choose it (cluster.patroni, --patroni).
+# The system Patroni (4.0.7) stays the default. Repeatable. 3.0.2 is always installed: it is the
+# positive control of the lost-write checker (test/cluster/patroni-builds.test.ts).
+extra_patroni=(3.0.2)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --patroni) [ $# -ge 2 ] || die "--patroni needs a version (e.g. 3.0.2)"; extra_patroni+=("$2"); shift 2 ;;
+    --patroni=*) extra_patroni+=("${1#--patroni=}"); shift ;;
+    *) die "unknown option $1 (known: --patroni <version>)" ;;
+  esac
+done
+PATRONI_PREFIX=/opt/patroni-drill
+
 [ "$(id -u)" -eq 0 ] || die "must run as root (it installs packages and creates network namespaces); try: sudo npm run setup"
 command -v apt-get >/dev/null || die "needs an apt-based system (Debian 12 or Ubuntu); apt-get not found"
 command -v node >/dev/null || die "needs Node.js 20 on PATH"
@@ -74,6 +88,47 @@ patroni_version=$(patroni --version 2>/dev/null | awk '{print $2}')
 case "$patroni_version" in
   3.0.0|3.0.1|3.0.2|2.*|1.*) die "Patroni $patroni_version loses acknowledged writes after a paused leader resumes; need 3.0.3 or newer" ;;
 esac
+
+# A side-by-side build: the package's files only (dpkg -x), its Python dependencies from the system.
+# The local driver runs <prefix>/usr/bin/patroni with PYTHONPATH=<prefix>/usr/lib/python3/dist-packages.
+install_patroni_build() {
+  local version=$1 dir="$PATRONI_PREFIX/patroni-$1"
+  if [ -x "$dir/usr/bin/patroni" ] && PYTHONPATH="$dir/usr/lib/python3/dist-packages" "$dir/usr/bin/patroni" --version 2>/dev/null | grep -qx "patroni $version"; then
+    echo "setup: patroni $version already in $dir"
+    return
+  fi
+  local pkg
+  pkg=$(apt-cache madison patroni | awk -v v="$version" '$3 ~ "^"v"-" {print $3; exit}')
+  if [ -z "$pkg" ]; then
+    apt-get update -qq
+    pkg=$(apt-cache madison patroni | awk -v v="$version" '$3 ~ "^"v"-" {print $3; exit}')
+  fi
+  [ -n "$pkg" ] || die "no patroni $version in the apt sources (apt-cache madison patroni lists: $(apt-cache madison patroni | awk '{print $3}' | tr '\n' ' '))"
+  # Its Python dependencies that the default build does not pull in (3.0.x needs cdiff, 4.x ydiff).
+  local deps
+  deps=$(apt-cache show "patroni=$pkg" | awk -F': ' '/^Depends:/ {print $2; exit}' | tr ',' '\n' | sed -E 's/^ *//; s/ *\|.*//; s/ *\(.*//; s/:any$//' | grep '^python3-' || true)
+  # A dependency counts as met when an installed package is it or provides it (trixie's python3-ydiff
+  # provides python3-cdiff: installing the real cdiff would remove ydiff and with it the default Patroni).
+  local installed need=()
+  installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}, ${Provides}\n' | awk '/^ii/ {$1=""; print}' | tr ',' '\n' | sed -E 's/^ *//; s/ *\(.*//')
+  for d in $deps; do grep -qx "$d" <<<"$installed" || need+=("$d"); done
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "setup: installing ${need[*]} for patroni $version"
+    apt-get install -y -qq --no-install-recommends --no-remove "${need[@]}" >/dev/null
+  fi
+  local tmp
+  tmp=$(mktemp -d)
+  chown _apt "$tmp" 2>/dev/null || true  # apt-get download fetches as _apt
+  (cd "$tmp" && apt-get download -qq "patroni=$pkg") || die "apt-get download patroni=$pkg failed"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  dpkg -x "$tmp"/patroni_*.deb "$dir"
+  rm -rf "$tmp"
+  PYTHONPATH="$dir/usr/lib/python3/dist-packages" "$dir/usr/bin/patroni" --version | grep -qx "patroni $version" \
+    || die "patroni $version unpacked into $dir does not run"
+  echo "setup: patroni $version installed side by side in $dir"
+}
+for v in "${extra_patroni[@]}"; do install_patroni_build "$v"; done
 
 npm ci --no-audit --no-fund
 echo "setup: ready (patroni $patroni_version, $(ls /usr/lib/postgresql | sort -n | tail -1 | sed 's/^/postgresql /'), $(etcd --version 2>/dev/null | head -1), $(haproxy -v 2>/dev/null | head -1 | awk '{print "haproxy", $3}'))"

@@ -3,7 +3,8 @@ import { createDriver, type DriverName } from '../cluster/index.js';
 import { profileSpec, PROFILES } from '../cluster/profiles.js';
 import { formatMembers, memberRows } from '../cluster/status.js';
 import { FAULT_KINDS, type ClusterAccess, type FaultKind } from '../cluster/types.js';
-import { main, runCli } from './run.js';
+import { endpoints } from './endpoints.js';
+import { leftoverHint, main, runCli } from './run.js';
 
 const program = new Command('cluster').description('Bring a real Patroni cluster up or down, look at it, and break it by hand.');
 const driverOption = () => new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local');
@@ -14,6 +15,7 @@ interface DriverOpts {
   compose?: string;
 }
 const driverFrom = (opts: DriverOpts) => createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
+const showSecretsOption = () => new Option('--show-secrets', 'print passwords instead of masking them');
 
 program
   .command('up')
@@ -21,18 +23,21 @@ program
   .addOption(new Option('--profile <name>', 'cluster profile').choices(Object.keys(PROFILES)).default('course'))
   .addOption(driverOption())
   .addOption(composeOption())
-  .action(async (opts: { profile: string } & DriverOpts) => {
+  .option('--patroni <build>', 'the Patroni build to run (local driver): a version installed by `npm run setup -- --patroni <version>`, or a patroni executable\'s path')
+  .addOption(showSecretsOption())
+  .action(async (opts: { profile: string; patroni?: string; showSecrets?: boolean } & DriverOpts) => {
     const driver = await driverFrom(opts);
     const started = performance.now();
     await runCli(
       async (signal) => {
-        const access = await driver.up(profileSpec(opts.profile), { signal, progress: (m) => console.error(`… ${m}`) });
+        const spec = { ...profileSpec(opts.profile), ...(opts.patroni ? { patroni: opts.patroni } : {}) };
+        const access = await driver.up(spec, { signal, progress: (m) => console.error(`… ${m}`) });
         console.log(`cluster up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         console.log(formatMembers(await memberRows(access)));
-        printEndpoints(access);
+        printEndpoints(access, opts.showSecrets === true);
       },
       // Ctrl-C or a failure during `up` leaves nothing behind.
-      () => driver.down(),
+      { cleanup: () => driver.down(), leftovers: leftoverHint(opts.driver, opts.compose) },
     );
   });
 
@@ -52,16 +57,18 @@ program
   .command('status')
   .description('the members like `patronictl list`, and the endpoints')
   .option('--json', 'print JSON')
+  .addOption(showSecretsOption())
   .addOption(driverOption())
   .addOption(composeOption())
-  .action(async (opts: { json?: boolean } & DriverOpts) => {
+  .action(async (opts: { json?: boolean; showSecrets?: boolean } & DriverOpts) => {
     const access = await (await driverFrom(opts)).attach();
     const members = await memberRows(access);
+    const show = opts.showSecrets === true;
     if (opts.json) {
-      console.log(JSON.stringify({ members, endpoints: endpoints(access) }, null, 2));
+      console.log(JSON.stringify({ members, endpoints: endpoints(access, show) }, null, 2));
     } else {
       console.log(formatMembers(members));
-      printEndpoints(access);
+      printEndpoints(access, show);
     }
   });
 
@@ -82,21 +89,12 @@ for (const verb of ['fault', 'heal'] as const) {
     });
 }
 
-function endpoints(a: ClusterAccess) {
-  const url = (e: { host: string; port: number }) => `postgresql://${a.app.user}:${a.app.password}@${e.host}:${e.port}/${a.app.database}`;
-  return {
-    write: { ...a.write, url: url(a.write) },
-    read: { ...a.read, url: url(a.read) },
-    stats: a.stats.map((s) => ({ haproxy: s.haproxy, url: s.url, user: s.user, password: s.password })),
-    superuser: a.superuser,
-  };
-}
-
-function printEndpoints(a: ClusterAccess): void {
-  const e = endpoints(a);
+function printEndpoints(a: ClusterAccess, showSecrets: boolean): void {
+  const e = endpoints(a, showSecrets);
   console.log(`write (leader):    ${e.write.url}`);
   console.log(`read (replicas):   ${e.read.url}`);
   for (const s of e.stats) console.log(`HAProxy stats:     ${s.url} (${s.user} / ${s.password})`);
+  if (!showSecrets) console.log(`passwords are masked; --show-secrets prints them`);
 }
 
 await main(() => program.parseAsync());

@@ -5,10 +5,10 @@ import { createDriver, type DriverName } from '../cluster/index.js';
 import { toJUnitXml } from '../experiment/junit.js';
 import { loadExperiment } from '../experiment/load.js';
 import { defaultOutDir } from '../experiment/output.js';
-import { exitCodeOf, runDrill } from '../experiment/drill.js';
+import { runDrill } from '../experiment/drill.js';
 import { ClusterPool } from '../experiment/reuse.js';
 import { formatRepeatSummary, formatSummary } from '../experiment/summary.js';
-import { main, positiveInt, runCli } from './run.js';
+import { exitCodeOf, leftoverHint, main, positiveInt, runCli } from './run.js';
 
 const program = new Command('experiment')
   .description('Run one failover drill on a fresh cluster, measure it, assert it and report it.')
@@ -19,11 +19,13 @@ const program = new Command('experiment')
   .option('--compose <file>', "drive this Docker Compose project (your own) instead of the drill's docker-compose.yml; implies --driver docker")
   .addOption(new Option('--lang <lang>', 'report language').choices(['en', 'ru']).default('en'))
   .option('--keep', 'leave the (healed) cluster running afterwards')
+  .option('--patroni <build>', "the Patroni build to run (local driver): a version installed by `npm run setup -- --patroni <version>`, or a patroni executable's path; overrides the file's cluster.patroni")
   .option('--repeat <n>', 'run the drill n times and report the distribution (one folder per run under --out)', positiveInt, 1)
   .option('--fresh', 'with --repeat: a fresh cluster for every run instead of one restored to its baseline between runs')
-  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean; repeat: number; fresh?: boolean }) => {
+  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean; patroni?: string; repeat: number; fresh?: boolean }) => {
     // Validated before anything starts: a bad file leaves nothing half-started.
-    const exp = await loadExperiment(name);
+    const loaded = await loadExperiment(name);
+    const exp = opts.patroni ? { ...loaded, cluster: { ...loaded.cluster, patroni: opts.patroni } } : loaded;
     const driver = await createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
     const outDir = path.resolve(opts.out ?? defaultOutDir(opts.repeat > 1 ? `${exp.name}-x${opts.repeat}` : exp.name));
     const t0 = performance.now();
@@ -43,7 +45,7 @@ const program = new Command('experiment')
         console.log(`report:  ${path.join(shown, 'report.md')}`);
       }
       process.exitCode = exitCodeOf(results);
-    });
+    }, { leftovers: leftoverHint(opts.compose ? 'docker' : opts.driver, opts.compose) });
   });
 
 await main(() => program.parseAsync());

@@ -10,7 +10,7 @@ import { ClusterPool } from '../experiment/reuse.js';
 import type { RepeatSummary } from '../experiment/repeat.js';
 import { renderIndex } from '../report/index.js';
 import type { Results } from '../results/types.js';
-import { main, positiveInt, runCli } from './run.js';
+import { leftoverHint, main, positiveInt, runCli } from './run.js';
 
 const program = new Command('suite')
   .description('Run every experiment (or the named ones) one after another, sharing a cluster between drills of the same settings, then index the reports.')
@@ -48,7 +48,7 @@ const program = new Command('suite')
       } finally {
         await pool?.close();
       }
-    });
+    }, { leftovers: leftoverHint(opts.driver) });
     await renderIndex(REPORTS_DIR, { lang: opts.lang });
     if (opts.junit) await writeFile(opts.junit, toJUnitXml(done));
     const width = Math.max(...done.map((r) => r.experiment.length), 10);
@@ -61,7 +61,8 @@ const program = new Command('suite')
     const drills = done.reduce((sum, r) => sum + r.duration_ms, 0);
     console.log(`wall ${((performance.now() - t0) / 1000).toFixed(0)} s for ${done.length} runs whose own durations add up to ${(drills / 1000).toFixed(0)} s`);
     console.log(`index: ${path.relative(process.cwd(), path.join(REPORTS_DIR, 'index.md'))}`);
-    if (done.length < chosen.length || done.some((r) => r.verdict !== 'pass')) process.exitCode = 1;
+    // An interrupted suite keeps its signal's status (130/143).
+    if (done.length < chosen.length || done.some((r) => r.verdict !== 'pass')) process.exitCode ||= 1;
   });
 
 await main(() => program.parseAsync());

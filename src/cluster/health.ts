@@ -1,6 +1,7 @@
-import { getClusterView, isLeaderRole, type PatroniClusterView } from './patroni-api.js';
+import { getClusterView, getNodeView, isLeaderRole, type PatroniClusterView, type PatroniMember } from './patroni-api.js';
 import { readHaproxyStats } from './haproxy-stats.js';
 import type { ClusterAccess } from './types.js';
+import { waitFor } from '../util/time.js';
 
 /** The cluster as Patroni sees it, asked of the first member that answers. */
 export async function clusterView(access: ClusterAccess, timeoutMs = 1000): Promise<PatroniClusterView | undefined> {
@@ -17,15 +18,42 @@ export interface Health {
   members: number;
   haproxyWriteUp: boolean;
   healthy: boolean;
+  /** What is still missing, naming the member and the state it is in ("" when healthy). */
+  waiting: string;
+}
+
+/** pg_stat_replication as the leader's Patroni reports it (GET /patroni `replication`). */
+interface LeaderReplication {
+  replication?: Array<{ application_name?: string; state?: string }>;
+}
+
+/**
+ * Replicas that stream from the leader. Patroni 4 says so in /cluster (state `streaming`); Patroni
+ * 3.0 says only `running` there, so for those the leader's pg_stat_replication decides: `running`
+ * alone also covers a replica that has not connected to the leader yet.
+ */
+async function streamingReplicas(access: ClusterAccess, leader: PatroniMember, replicas: PatroniMember[]): Promise<Set<string>> {
+  const out = new Set(replicas.filter((m) => m.state === 'streaming').map((m) => m.name));
+  if (replicas.some((m) => m.state === 'running')) {
+    const base = access.patroni[leader.name];
+    const view = base ? ((await getNodeView(base, 1000).catch(() => ({}))) as LeaderReplication) : {};
+    for (const r of view.replication ?? []) {
+      if (r.state === 'streaming' && replicas.some((m) => m.name === r.application_name && m.state === 'running')) out.add(r.application_name!);
+    }
+  }
+  return out;
 }
 
 /** Healthy = one leader, every other member streaming, and HAProxy routing writes to that leader. */
 export async function checkHealth(access: ClusterAccess): Promise<Health> {
   const view = await clusterView(access);
-  const expected = access.nodes.filter((n) => n.kind === 'patroni').length;
-  const leaders = view?.members.filter((m) => isLeaderRole(m.role)) ?? [];
-  const leader = leaders.length === 1 ? leaders[0]!.name : null;
-  const streaming = view?.members.filter((m) => !isLeaderRole(m.role) && m.state === 'streaming').map((m) => m.name) ?? [];
+  const expected = access.nodes.filter((n) => n.kind === 'patroni').map((n) => n.name);
+  const members = view?.members ?? [];
+  const leaders = members.filter((m) => isLeaderRole(m.role));
+  const leaderMember = leaders.length === 1 ? leaders[0]! : null;
+  const leader = leaderMember?.name ?? null;
+  const replicas = members.filter((m) => !isLeaderRole(m.role));
+  const streaming = leaderMember ? await streamingReplicas(access, leaderMember, replicas) : new Set<string>();
   let haproxyWriteUp = false;
   if (leader) {
     const stats = await Promise.allSettled(access.stats.map((s) => readHaproxyStats(s)));
@@ -33,11 +61,35 @@ export async function checkHealth(access: ClusterAccess): Promise<Health> {
       (r) => r.status === 'fulfilled' && r.value.some((row) => row.backend === 'primary' && row.server === leader && row.status === 'UP'),
     );
   }
+  const waiting: string[] = [];
+  if (!view) waiting.push('no Patroni member answers GET /cluster');
+  else if (leaders.length !== 1) waiting.push(leaders.length === 0 ? 'no member holds the leader key' : `${leaders.length} leaders (${leaders.map((m) => m.name).join(', ')})`);
+  for (const name of expected) {
+    if (name === leader) continue;
+    const m = members.find((x) => x.name === name);
+    if (!m) waiting.push(`${name} is not in the cluster view`);
+    else if (leader && !streaming.has(name)) waiting.push(`${name} is ${m.role}/${m.state}, not streaming from ${leader}`);
+  }
+  if (leader && !haproxyWriteUp) waiting.push(`HAProxy does not route writes to ${leader} yet`);
   return {
     leader,
-    streaming,
-    members: view?.members.length ?? 0,
+    streaming: [...streaming],
+    members: members.length,
     haproxyWriteUp,
-    healthy: leader !== null && streaming.length === expected - 1 && haproxyWriteUp,
+    healthy: waiting.length === 0,
+    waiting: waiting.join('; '),
   };
+}
+
+/** Waits for a healthy cluster; a timeout names each member still missing and the state it was in. */
+export async function waitHealthy(access: ClusterAccess, opts: { what?: string; timeoutMs: number; intervalMs?: number; signal?: AbortSignal }): Promise<void> {
+  await waitFor(
+    opts.what ?? 'a healthy cluster',
+    async () => {
+      const h = await checkHealth(access);
+      if (h.healthy) return true;
+      throw new Error(h.waiting);
+    },
+    { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 200, signal: opts.signal },
+  );
 }

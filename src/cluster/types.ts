@@ -40,6 +40,8 @@ export interface ClusterSpec {
   scope: string;
   topology: Topology;
   settings: ClusterSettings;
+  /** Patroni build: a version installed side by side (`npm run setup -- --patroni 3.0.2`) or an executable's path; default the system's. */
+  patroni?: string;
 }
 
 export type NodeKind = 'etcd' | 'patroni' | 'haproxy';

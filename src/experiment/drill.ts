@@ -52,9 +52,3 @@ export async function runDrill(exp: Experiment, opts: DrillOptions): Promise<Dri
   await renderRepeatSummary(outDir, summary, opts.lang);
   return { results, summary };
 }
-
-/** 0 when every run passed, 2 when any ended in error, else 1. */
-export function exitCodeOf(results: readonly Results[]): number {
-  if (results.some((r) => r.verdict === 'error')) return 2;
-  return results.some((r) => r.verdict === 'fail') ? 1 : 0;
-}

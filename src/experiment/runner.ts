@@ -1,20 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { analyse } from '../analysis/index.js';
+import { mkdir } from 'node:fs/promises';
+import { waitHealthy } from '../cluster/health.js';
 import { getJson } from '../cluster/patroni-api.js';
 import { nodeNames, profileSpec } from '../cluster/profiles.js';
 import { memberRows } from '../cluster/status.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec } from '../cluster/types.js';
 import { FaultLedger } from '../faults/interpreter.js';
-import { FINAL_READ_FILE, HISTORY_FILE, History, META_FILE } from '../history/store.js';
+import { History } from '../history/store.js';
 import type { ClusterSettingsSnapshot, EventRecord, FinalRead, RunMeta, StepAction } from '../history/types.js';
 import { finalRead, loadIntervalMs, prepareTable, startLoad, tableVisible, type LoadHandle } from '../load/index.js';
 import { startObservers } from '../observe/index.js';
 import type { MemberRow, Results } from '../results/types.js';
 import { sleep, waitFor } from '../util/time.js';
-import { evaluateAssertions, verdictOf } from './assertions.js';
 import { CONDITIONS, currentLeader } from './conditions.js';
 import type { Experiment } from './load.js';
+import { buildResults, writeRunFiles, writeUnfinished, type RunRecord } from './run-files.js';
 import type { Step } from './schema.js';
 import { freshCluster, type ClusterSource } from './reuse.js';
 
@@ -32,8 +31,8 @@ export interface RunOptions {
 const HEAL_TIMEOUT_MS = 120_000;
 
 function clusterSpec(exp: Experiment): ClusterSpec {
-  const { haproxy, etcd, keepalived, ...patroni } = exp.cluster;
-  return profileSpec(exp.profile, { ...patroni, haproxy, etcd, keepalived });
+  const { haproxy, etcd, keepalived, patroni: build, ...patroni } = exp.cluster;
+  return { ...profileSpec(exp.profile, { ...patroni, haproxy, etcd, keepalived }), ...(build ? { patroni: build } : {}) };
 }
 
 /** The settings as the live cluster reports them (GET /config), not as the file asked for them. */
@@ -56,16 +55,27 @@ async function liveSettings(access: ClusterAccess, spec: ClusterSpec): Promise<C
 /**
  * One whole drill: a fresh cluster, load and observers writing one history, the timeline of faults,
  * every fault healed whatever happens, a final read, analysis, assertions and results.json.
+ * The run stops early on the caller's signal (Ctrl-C) and on a failure of its own recording (a full
+ * disk); either way the cleanup below runs every step, and the cluster is torn down even if some fail.
  */
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<Results> {
-  const { driver, outDir, signal } = opts;
+  const { driver, outDir } = opts;
   const say = opts.progress ?? (() => {});
   await mkdir(outDir, { recursive: true });
   const spec = clusterSpec(exp);
   const source = opts.cluster ?? freshCluster(driver);
+  const selfStop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, selfStop.signal]) : selfStop.signal;
+  const record = (h: History) => {
+    h.toFile(outDir);
+    h.onError((err) => {
+      say(`error: ${err.message}; stopping the run`);
+      selfStop.abort(err);
+    });
+    return h;
+  };
   // Replaced once the cluster is up: t = 0 is when load and observers start, not when `up` began.
-  let history = new History();
-  history.toFile(outDir);
+  let history = record(new History());
 
   let access: ClusterAccess | null = null;
   let ledger: FaultLedger | null = null;
@@ -93,10 +103,11 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     say(opts.cluster ? 'taking the shared cluster' : 'bringing the cluster up');
     access = await source.acquire(spec, { signal, progress: (m) => say(`  ${m}`) });
     await history.close();
-    history = new History();
-    history.toFile(outDir);
+    history = record(new History());
     meta.versions = await driver.versions();
     meta.config = await liveSettings(access, spec);
+    await writeUnfinished(outDir, exp, { meta, history: history.records, membersBefore });
+    say(`cluster up (Patroni ${meta.versions.patroni}, PostgreSQL ${meta.versions.postgres})`);
     await prepareTable(access.write, access.app);
     // Readers must not fail on a replica that has not replayed the CREATE TABLE yet.
     const a = access;
@@ -124,84 +135,73 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       leaderBefore = (await runStep(step, { access, driver, ledger, history, signal, event, leaderBefore })) ?? leaderBefore;
     }
   } catch (err) {
-    error = (err as Error).message;
+    error = messageOf(err);
     say(`error: ${error}`);
   }
 
-  // Whatever happened above, every fault is healed and the run is closed properly.
-  try {
-    if (ledger && ledger.openFaults.length > 0) {
-      say('healing every open fault');
-      const { healed, errors } = await ledger.healAll();
-      for (const f of healed) event({ phase: 'end', action: 'heal', step: -1, fault: f.fault, id: f.id, nodes: f.targets.map((t) => t.node), detail: 'healed at the end of the run' });
-      if (errors.length) error ??= errors.join('; ');
-    }
-    if (access) {
-      const a = access;
-      if (!error || !signal?.aborted) {
-        say('waiting for the cluster to be healthy again');
-        await waitFor('a healthy cluster after healing', () => CONDITIONS.healthy({ access: a, history, leaderBefore: null, since_ms: 0 }).then((ok) => (ok ? true : undefined)), {
-          timeoutMs: HEAL_TIMEOUT_MS,
-          intervalMs: 250,
-        }).catch((err: Error) => {
-          error ??= err.message;
-        });
-        if (!signal?.aborted && exp.load.cooldown_ms > 0) await sleep(exp.load.cooldown_ms).catch(() => {});
-      }
-      await load?.stop();
-      await observers?.stop();
-      say('reading the table on the final leader');
-      final = await waitFor('a final read on the leader', async () => {
-        const leader = await currentLeader(a);
-        return finalRead(a.write, a.app, leader ?? 'unknown', history);
-      }, { timeoutMs: 60_000, intervalMs: 500 }).catch((err: Error) => {
-        error ??= err.message;
-        return null;
-      });
-      membersAfter = await memberRows(a).catch(() => []);
-    }
-  } finally {
-    await load?.stop();
-    await observers?.stop();
-    await history.close();
-    if (!opts.keep || !access) {
-      say(opts.cluster && !error ? 'keeping the cluster for the next drill' : 'tearing the cluster down');
-      await source.release(!error).catch((err: Error) => {
-        error ??= `teardown: ${err.message}`;
-      });
-    }
-  }
-
-  const ended_ms = history.now();
-  const runMeta: RunMeta = { ...meta, ended_ms };
-  await writeFile(path.join(outDir, META_FILE), JSON.stringify(runMeta, null, 2));
-  if (final) await writeFile(path.join(outDir, FINAL_READ_FILE), JSON.stringify(final));
-
-  const run = { meta: runMeta, history: history.records, final };
-  const analysis = analyse(run);
-  const assertions = error ? [] : evaluateAssertions(exp, run, analysis);
-  const results: Results = {
-    schema_version: 1,
-    experiment: exp.name,
-    description: exp.description,
-    verdict: verdictOf(assertions, error),
-    ...(error ? { error } : {}),
-    driver: driver.kind,
-    started_at: meta.started_at,
-    duration_ms: ended_ms,
-    versions: runMeta.versions,
-    topology: runMeta.topology,
-    config: runMeta.config,
-    events: history.records.filter((r): r is EventRecord => r.type === 'event'),
-    members_before: membersBefore,
-    members_after: membersAfter,
-    analysis,
-    assertions,
-    files: { history: HISTORY_FILE, final_read: FINAL_READ_FILE, meta: META_FILE },
+  // Whatever happened above, every fault is healed and the run is closed properly. Each step is
+  // guarded on its own: a failing one is recorded (the first error wins) and the next still runs,
+  // down to the teardown.
+  const failed = (what: string) => (err: unknown) => {
+    const message = `${what}: ${messageOf(err)}`;
+    error ??= message;
+    say(`error: ${message}`);
   };
-  await writeFile(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+  let ended_ms: number | null = null;
+  const stopRecording = async () => {
+    const stops = await Promise.allSettled([load?.stop(), observers?.stop()]);
+    for (const r of stops) if (r.status === 'rejected') failed('stopping the load and observers')(r.reason);
+    // The run ends when recording does: the final read and the teardown are not part of any outage.
+    ended_ms ??= history.now();
+  };
+  if (ledger && ledger.openFaults.length > 0) {
+    say('healing every open fault');
+    const { healed, errors } = await ledger.healAll();
+    for (const f of healed) event({ phase: 'end', action: 'heal', step: -1, fault: f.fault, id: f.id, nodes: f.targets.map((t) => t.node), detail: 'healed at the end of the run' });
+    if (errors.length) error ??= errors.join('; ');
+  }
+  if (access) {
+    const a = access;
+    if (!signal.aborted) {
+      say('waiting for the cluster to be healthy again');
+      // A Ctrl-C during this wait ends it: the faults are healed already, the rest still runs.
+      await waitHealthy(a, { what: 'a healthy cluster after healing', timeoutMs: HEAL_TIMEOUT_MS, intervalMs: 250, signal }).catch(failed('healing'));
+      if (!signal.aborted && exp.load.cooldown_ms > 0) await sleep(exp.load.cooldown_ms, signal).catch(() => {});
+    }
+    await stopRecording();
+    say('reading the table on the final leader');
+    final = await waitFor('a final read on the leader', async () => {
+      const leader = await currentLeader(a);
+      return finalRead(a.write, a.app, leader ?? 'unknown', history);
+    }, { timeoutMs: 60_000, intervalMs: 500 }).catch((err: unknown) => {
+      failed('final read')(err);
+      return null;
+    });
+    membersAfter = await memberRows(a).catch(() => []);
+  }
+  await stopRecording();
+  await history.close();
+  if (history.error) error ??= history.error.message;
+  if (!opts.keep || !access) {
+    say(opts.cluster && !error ? 'keeping the cluster for the next drill' : 'tearing the cluster down');
+    await source.release(!error).catch(failed('teardown'));
+  }
+  // Interrupted after the last step (during the final read or the teardown): still not a finished run.
+  if (signal.aborted) error ??= messageOf(signal.reason);
+
+  const rec: RunRecord = { meta: { ...meta, ended_ms: ended_ms ?? history.now() }, history: history.records, final, membersBefore, membersAfter, error };
+  const results = buildResults(exp, rec);
+  try {
+    await writeRunFiles(outDir, rec, results);
+  } catch (err) {
+    throw new Error(
+      `the run ended with verdict ${results.verdict}${results.error ? ` (${results.error})` : ''}, but its results could not be written to ${outDir}: ${messageOf(err)}`,
+    );
+  }
   return results;
 }
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 interface StepContext {
   access: ClusterAccess;

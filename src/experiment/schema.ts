@@ -51,6 +51,8 @@ export interface ClusterSpec extends PatroniSettings {
   etcd: { heartbeat_ms: number; election_ms: number };
   /** VRRP between the HAProxy nodes; used only where the profile has keepalived. */
   keepalived: { advert_int_ms: number; nopreempt: boolean };
+  /** Patroni build (local driver): a version installed side by side, or a patroni executable's path; absent = the system's. */
+  patroni?: string;
 }
 
 export interface WorkerSpec {
@@ -382,6 +384,14 @@ const clusterSchema = z
     haproxy: haproxySchema,
     etcd: etcdSchema,
     keepalived: keepalivedSchema,
+    patroni: z
+      .string()
+      .trim()
+      .min(1, { error: 'must not be empty' })
+      .optional()
+      .describe(
+        'Patroni build to run (local driver): a version installed by `npm run setup -- --patroni <version>` (e.g. 3.0.2), or the path of a patroni executable. Default: the system Patroni.',
+      ),
   })
   .prefault({})
   .superRefine((c, ctx) => {

@@ -15,9 +15,25 @@ export class History {
   readonly records: HistoryRecord[] = [];
   private readonly t0: number;
   private stream: WriteStream | null = null;
+  /** The first write error of the file (a full disk, a removed folder); the records stay in memory. */
+  private writeError: Error | null = null;
+  private readonly errorListeners: Array<(err: Error) => void> = [];
 
   constructor(t0: number = performance.now()) {
     this.t0 = t0;
+  }
+
+  get error(): Error | null {
+    return this.writeError;
+  }
+
+  /**
+   * Called once when history.ndjson cannot be written. Without a listener a stream error is an
+   * uncaught exception that would end the runner while a fault is still injected.
+   */
+  onError(listener: (err: Error) => void): void {
+    this.errorListeners.push(listener);
+    if (this.writeError) listener(this.writeError);
   }
 
   /** Monotonic ms since the run started, at 0.1 ms precision. */
@@ -26,8 +42,10 @@ export class History {
   }
 
   toFile(dir: string): void {
-    this.stream = createWriteStream(path.join(dir, HISTORY_FILE), { flags: 'w' });
-    for (const r of this.records) this.stream.write(JSON.stringify(r) + '\n');
+    const stream = createWriteStream(path.join(dir, HISTORY_FILE), { flags: 'w' });
+    stream.on('error', (err) => this.failed(stream, err));
+    this.stream = stream;
+    for (const r of this.records) stream.write(JSON.stringify(r) + '\n');
   }
 
   add(record: HistoryRecord): void {
@@ -35,10 +53,23 @@ export class History {
     this.stream?.write(JSON.stringify(record) + '\n');
   }
 
+  /** Ends the file; a write error is reported through onError/error, never thrown from here. */
   async close(): Promise<void> {
     const s = this.stream;
     this.stream = null;
-    if (s) await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (!s || s.destroyed) return;
+    await new Promise<void>((resolve) => {
+      s.once('close', resolve);
+      s.end();
+    });
+  }
+
+  private failed(stream: WriteStream, err: Error): void {
+    if (this.stream === stream) this.stream = null;
+    stream.destroy();
+    if (this.writeError) return;
+    this.writeError = new Error(`writing ${HISTORY_FILE} failed: ${err.message}`);
+    for (const l of this.errorListeners) l(this.writeError);
   }
 }
 

@@ -2,10 +2,15 @@ import { getClusterView, getNodeView, isLeaderRole, normaliseRole } from '../clu
 import type { History } from '../history/store.js';
 import { poll } from './poller.js';
 
-/** Each member's own view (GET /patroni) plus the leader key holder it sees (GET /cluster). */
+/**
+ * Each member's own view (GET /patroni) plus the leader key holder it sees (GET /cluster). The URL is
+ * read from `patroni` at every poll: a driver updates it in place when a node comes back with
+ * another address (a Docker container restarted or reconnected).
+ */
 export function observePatroni(patroni: Record<string, string>, history: History, intervalMs: number, timeoutMs: number) {
-  const pollers = Object.entries(patroni).map(([node, base]) =>
+  const pollers = Object.keys(patroni).map((node) =>
     poll(intervalMs, async () => {
+      const base = patroni[node]!;
       const t_ms = history.now();
       const [self, cluster] = await Promise.allSettled([getNodeView(base, timeoutMs), getClusterView(base, timeoutMs)]);
       if (self.status === 'rejected') {

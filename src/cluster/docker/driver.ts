@@ -1,15 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import pg from 'pg';
+import { createAppDatabase, enableEtcdAuth, etcdHealthy, newClusterToken, newPassword, newPasswords, type Passwords } from '../bootstrap.js';
 import { etcdArgs } from '../config/etcd.js';
 import { haproxyConfig } from '../config/haproxy.js';
-import { dynamicConfig, patroniConfig, type PatroniNodeConfig } from '../config/patroni.js';
-import { checkHealth } from '../health.js';
+import { dynamicConfig, patroniConfig } from '../config/patroni.js';
+import { waitHealthy } from '../health.js';
 import { getJson, type PatroniNodeView } from '../patroni-api.js';
-import type { ClusterAccess, ClusterDriver, ClusterSpec, Endpoint, FaultKind, FaultTarget, NodeKind, Topology, UpOptions, Versions } from '../types.js';
+import type { ClusterAccess, ClusterDriver, ClusterSpec, FaultKind, FaultTarget, NodeKind, Topology, UpOptions, Versions } from '../types.js';
 import { waitFor } from '../../util/time.js';
 import { compose, findCompose, type ComposeTarget } from './compose.js';
 import { discover, projectFacts, type DockerNode } from './discover.js';
@@ -66,8 +67,6 @@ export interface DockerDriverOptions {
   compose?: string;
 }
 
-const password = () => randomBytes(18).toString('base64url');
-
 /**
  * The cluster as a Docker Compose project: the drill's own docker-compose.yml (configurations
  * generated per run, started in order: etcd, Patroni, HAProxy), or a user's file whose containers,
@@ -97,6 +96,7 @@ export class DockerDriver implements ClusterDriver {
     progress('removing leftovers of an earlier run');
     await this.down();
     opts.signal?.throwIfAborted();
+    if (spec.patroni) throw new Error(`the Docker driver runs the Patroni of its image; choosing a build (${spec.patroni}) works with --driver local`);
     const state = this.userCompose ? await this.upUserProject(docker, spec, opts) : await this.upOwnProject(docker, spec, opts);
     for (const line of state.report) progress(`found: ${line}`);
     return state.access;
@@ -241,16 +241,17 @@ export class DockerDriver implements ClusterDriver {
     const subnet = (await docker.getNetwork(network).inspect()).IPAM?.Config?.[0]?.Subnet;
     if (!subnet) throw new Error(`network ${network} has no subnet: docker-compose.yml must fix it (the nodes listen on fixed addresses)`);
 
-    const passwords = { etcd: password(), superuser: password(), replication: password(), rewind: password(), rest: password(), app: password(), stats: password() };
+    const passwords = newPasswords();
     const etcd = ofKind('etcd');
+    const etcdUrls = etcd.map((e) => `http://${e.address}:${PORTS.etcd}`);
     const patroni = ofKind('patroni');
     await writeNodeConfigs(runDir, { etcd, patroni, haproxy: ofKind('haproxy') }, spec, passwords, subnet);
     opts.signal?.throwIfAborted();
 
     progress('starting etcd');
     await Promise.all(etcd.map((n) => startContainer(docker, n.container)));
-    await waitFor('etcd quorum', async () => ((await etcdHealthy(etcd)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, signal: opts.signal });
-    await enableEtcdAuth(docker, etcd, passwords.etcd);
+    await waitFor('etcd quorum', async () => ((await etcdHealthy(etcdUrls)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, signal: opts.signal });
+    await enableEtcdAuth(etcdUrls, passwords.etcd);
     progress('starting Patroni and PostgreSQL');
     await Promise.all(patroni.map((n) => startContainer(docker, n.container)));
     progress('starting HAProxy');
@@ -270,7 +271,7 @@ export class DockerDriver implements ClusterDriver {
       ),
       app: { user: 'app', password: passwords.app, database: 'app' },
     };
-    await waitFor('a healthy cluster', async () => ((await checkHealth(access)).healthy ? true : undefined), { timeoutMs: 60_000, intervalMs: 200, signal: opts.signal });
+    await waitHealthy(access, { timeoutMs: 60_000, signal: opts.signal });
     progress('creating the application role and database');
     await createAppDatabase(access, opts.signal);
     return this.save({ project: OWN_PROJECT, userCompose: null, nodes: found.nodes, patroni: found.patroni, access, report: found.report });
@@ -284,7 +285,7 @@ export class DockerDriver implements ClusterDriver {
     const found = await discover(docker, project, { timeoutMs: 180_000, signal: opts.signal, progress });
     const count = (k: NodeKind) => found.nodes.filter((n) => n.kind === k).length;
     const topology: Topology = { etcd: count('etcd'), patroni: count('patroni'), haproxy: count('haproxy'), pgbouncer: false, keepalived: false };
-    const access: ClusterAccess = { ...found.access, topology, app: { user: 'drill', password: password(), database: 'drill' } };
+    const access: ClusterAccess = { ...found.access, topology, app: { user: 'drill', password: newPassword(), database: 'drill' } };
     const state = await this.save({ project, userCompose: this.userCompose, nodes: found.nodes, patroni: found.patroni, access, report: found.report });
 
     // The experiment's timings, so that its bounds mean what they say; HAProxy's checks stay the project's.
@@ -294,7 +295,7 @@ export class DockerDriver implements ClusterDriver {
     progress("applying the experiment's Patroni settings");
     await this.patronictl(['edit-config', '--force', ...changes.flatMap((c) => ['-s', c])]);
     state.report.push(`applied the experiment's Patroni settings: ${changes.join(', ')}; HAProxy's check timings are the project's own`);
-    await waitFor('a healthy cluster', async () => ((await checkHealth(access)).healthy ? true : undefined), { timeoutMs: 60_000, intervalMs: 200, signal: opts.signal });
+    await waitHealthy(access, { timeoutMs: 60_000, signal: opts.signal });
     progress(`creating the role and database "${access.app.user}" for the load`);
     await createAppDatabase(access, opts.signal);
     return this.save(state);
@@ -415,7 +416,7 @@ async function writeNodeConfigs(
   runDir: string,
   nodes: Record<NodeKind, DockerNode[]>,
   spec: ClusterSpec,
-  passwords: PatroniNodeConfig['passwords'] & { stats: string },
+  passwords: Passwords,
   subnet: string,
 ): Promise<void> {
   const dirOf = async (n: DockerNode) => {
@@ -423,7 +424,7 @@ async function writeNodeConfigs(
     await mkdir(dir, { recursive: true });
     return dir;
   };
-  const token = `drill-${randomBytes(4).toString('hex')}`;
+  const token = newClusterToken();
   for (const n of nodes.etcd) {
     await writeFile(path.join(await dirOf(n), 'etcd.args'), `${etcdArgs(n, nodes.etcd, IN_IMAGE.etcdData, token, spec.settings).join('\n')}\n`);
   }
@@ -475,55 +476,4 @@ function checkTopology(t: Topology, nodes: DockerNode[]): void {
         `${t.haproxy} HAProxy${t.pgbouncer ? ', pgbouncer' : ''}${t.keepalived ? ', keepalived' : ''}: use --driver local`,
     );
   }
-}
-
-async function etcdHealthy(etcd: DockerNode[]): Promise<boolean> {
-  const checks = await Promise.allSettled(
-    etcd.map(async (e) => ((await getJson<{ health?: string }>(`http://${e.address}:${PORTS.etcd}/health`, 500)).health === 'true')),
-  );
-  return checks.every((c) => c.status === 'fulfilled' && c.value);
-}
-
-/** etcd trusts nobody either: a root user with the cluster's password, and authentication on. */
-async function enableEtcdAuth(docker: Docker, etcd: DockerNode[], rootPassword: string): Promise<void> {
-  const endpoints = etcd.map((e) => `http://${e.address}:${PORTS.etcd}`).join(',');
-  for (const args of [['user', 'add', `root:${rootPassword}`], ['auth', 'enable']]) {
-    const r = await execIn(docker, etcd[0]!.container, ['etcdctl', '--endpoints', endpoints, '--command-timeout=5s', ...args], { env: ['ETCDCTL_API=3'] });
-    if (r.exitCode !== 0) throw new Error(`etcdctl ${args[0]} ${args[1]} failed: ${(r.stderr || r.stdout).trim()}`);
-  }
-}
-
-/**
- * The load's own role and database; on a user's cluster that ran the drill before, the password is
- * renewed. Done once every member has replayed them: readers start on the replicas right away.
- */
-async function createAppDatabase(access: ClusterAccess, signal?: AbortSignal): Promise<void> {
-  const { user, password: pw, database } = access.app;
-  const client = new pg.Client({ ...access.write, ...access.superuser, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    const role = client.escapeIdentifier(user);
-    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user])).rowCount;
-    await client.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${role} LOGIN PASSWORD ${client.escapeLiteral(pw)}`);
-    if (!(await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount) {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} OWNER ${role}`);
-    }
-  } finally {
-    await client.end();
-  }
-  const hasDatabase = async (endpoint: Endpoint) => {
-    const c = new pg.Client({ ...endpoint, ...access.superuser, connectionTimeoutMillis: 2000 });
-    c.on('error', () => {});
-    await c.connect();
-    try {
-      return Boolean((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount);
-    } finally {
-      await c.end();
-    }
-  };
-  await waitFor(
-    `database "${database}" on every member`,
-    async () => ((await Promise.all(Object.values(access.direct).map(hasDatabase))).every(Boolean) ? true : undefined),
-    { timeoutMs: 30_000, intervalMs: 100, signal },
-  );
 }

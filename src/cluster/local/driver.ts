@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import pg from 'pg';
+import { createAppDatabase, enableEtcdAuth, etcdHealthy, newClusterToken, newPasswords, type Passwords } from '../bootstrap.js';
 import { etcdArgs } from '../config/etcd.js';
 import { haproxyConfig } from '../config/haproxy.js';
 import { keepalivedConfig } from '../config/keepalived.js';
 import { patroniConfig } from '../config/patroni.js';
 import { pgbouncerConfig, pgbouncerUsers } from '../config/pgbouncer.js';
-import { checkHealth } from '../health.js';
+import { waitHealthy } from '../health.js';
+import { getNodeView } from '../patroni-api.js';
 import { nodeNames } from '../profiles.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, FaultTarget, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
 import { waitFor } from '../../util/time.js';
@@ -16,6 +16,7 @@ import * as cgroup from './cgroup.js';
 import { LAB } from './lab.js';
 import { NET, addHost, createLab, destroyLab, nsName, setLink } from './netns.js';
 import { OwnerLock } from './owner.js';
+import { resolvePatroniBuild, type PatroniBuild } from './patroni-build.js';
 import { isAlive, launch, signalAndWait } from './processes.js';
 
 export const LOCAL_BASE = LAB.base;
@@ -26,16 +27,6 @@ const owner = new OwnerLock(`${LOCAL_BASE}.owner`);
 const PORTS = { pg: 5432, pgbouncer: 6432, rest: 8008, write: 5000, read: 5001, stats: 7000 } as const;
 const VIP = LAB.address(30);
 const ADDRESS_BASE: Record<NodeKind, number> = { etcd: 10, patroni: 20, haproxy: 30 };
-
-interface Passwords {
-  etcd: string;
-  superuser: string;
-  replication: string;
-  rewind: string;
-  rest: string;
-  app: string;
-  stats: string;
-}
 
 interface LocalNode extends NodeInfo {
   /** The daemons the node runs, its own service first, each with its PID (null while stopped). */
@@ -48,9 +39,8 @@ interface LocalState {
   token: string;
   nodes: LocalNode[];
   binDir: string;
+  patroni: PatroniBuild;
 }
-
-const password = () => randomBytes(18).toString('base64url');
 
 async function postgresBinDir(): Promise<string> {
   const versions = (await readdir('/usr/lib/postgresql').catch(() => [] as string[])).map(Number).filter(Number.isFinite);
@@ -71,6 +61,7 @@ export class LocalDriver implements ClusterDriver {
     const progress = opts.progress ?? (() => {});
     if (process.getuid?.() !== 0) throw new Error('the local driver needs root (network namespaces, cgroups)');
     if (spec.topology.keepalived && spec.topology.haproxy < 2) throw new Error('keepalived needs at least two HAProxy nodes');
+    const patroniBuild = await resolvePatroniBuild(spec.patroni);
     await owner.acquire();
     progress('cleaning leftovers');
     await this.removeAll();
@@ -87,10 +78,11 @@ export class LocalDriver implements ClusterDriver {
     );
     this.state = {
       spec,
-      passwords: { etcd: password(), superuser: password(), replication: password(), rewind: password(), rest: password(), app: password(), stats: password() },
-      token: `drill-${randomBytes(4).toString('hex')}`,
+      passwords: newPasswords(),
+      token: newClusterToken(),
       nodes,
       binDir: await postgresBinDir(),
+      patroni: patroniBuild,
     };
     await mkdir(LOCAL_BASE, { recursive: true, mode: 0o755 });
     await this.save();
@@ -108,8 +100,9 @@ export class LocalDriver implements ClusterDriver {
 
     progress('starting etcd');
     for (const n of this.nodesOf('etcd')) await this.startAll(n);
-    await waitFor('etcd quorum', async () => ((await this.etcdHealthy()) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, signal });
-    await this.enableEtcdAuth();
+    const etcdUrls = this.nodesOf('etcd').map((e) => `http://${e.address}:2379`);
+    await waitFor('etcd quorum', async () => ((await etcdHealthy(etcdUrls)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, signal });
+    await enableEtcdAuth(etcdUrls, this.required().passwords.etcd);
     progress('starting Patroni and PostgreSQL');
     for (const n of this.nodesOf('patroni')) await this.startAll(n);
     progress(spec.topology.keepalived ? 'starting HAProxy and keepalived' : 'starting HAProxy');
@@ -118,20 +111,19 @@ export class LocalDriver implements ClusterDriver {
 
     const access = this.access();
     progress('waiting for a leader, streaming replicas and HAProxy');
-    await waitFor('a healthy cluster', async () => ((await checkHealth(access)).healthy ? true : undefined), {
-      timeoutMs: 120_000,
-      intervalMs: 200,
-      signal,
-    });
+    await waitHealthy(access, { timeoutMs: 120_000, signal });
     progress('creating the application role and database');
-    await this.createAppDatabase(access);
+    await createAppDatabase(access, signal);
     return access;
   }
 
   async attach(): Promise<ClusterAccess> {
     const text = await readFile(STATE_FILE, 'utf8').catch(() => null);
     if (!text) throw new Error('no local cluster is running (start one with `npm run cluster -- up`)');
-    this.state = JSON.parse(text) as LocalState;
+    const state = JSON.parse(text) as LocalState;
+    // A state file written before builds were recorded: the build its spec names.
+    state.patroni ??= await resolvePatroniBuild(state.spec.patroni);
+    this.state = state;
     return this.access();
   }
 
@@ -206,8 +198,9 @@ export class LocalDriver implements ClusterDriver {
     const n = this.nodesOf('patroni')[0];
     if (!n) throw new Error('no Patroni node');
     // patronictl blocks forever while etcd has no quorum: always bounded.
-    const r = await execa('patronictl', ['-c', path.join(this.dir(n), 'patroni.yml'), ...args], {
-      env: { PATH: '/usr/bin:/bin' },
+    const build = this.required().patroni;
+    const r = await execa(build.patronictl, ['-c', path.join(this.dir(n), 'patroni.yml'), ...args], {
+      env: { PATH: '/usr/bin:/bin', ...build.env },
       extendEnv: false,
       timeout: timeoutMs,
       reject: false,
@@ -222,9 +215,14 @@ export class LocalDriver implements ClusterDriver {
       const r = await execa(cmd, args, { reject: false, all: true });
       return re.exec(r.all ?? '')?.[1] ?? 'unknown';
     };
+    // Patroni's version as the running daemons report it: the build actually chosen.
+    const running = async () => {
+      const views = await Promise.allSettled(Object.values(this.access().patroni).map((base) => getNodeView(base, 2000)));
+      return views.flatMap((v) => (v.status === 'fulfilled' && v.value.patroni?.version ? [v.value.patroni.version] : []))[0] ?? 'unknown';
+    };
     const [postgres, patroni, etcd, haproxy] = await Promise.all([
       first(path.join(s.binDir, 'postgres'), ['--version'], /(\d+\.\d+)/),
-      first('patroni', ['--version'], /(\d+\.\d+\.\d+)/),
+      running(),
       first('etcd', ['--version'], /etcd Version: (\S+)/),
       first('haproxy', ['-v'], /version (\S+)/),
     ]);
@@ -336,7 +334,10 @@ export class LocalDriver implements ClusterDriver {
       if ('keepalived' in n.components) {
         const all = this.nodesOf('haproxy');
         const check = path.join(dir, 'check-haproxy.sh');
-        await writeFile(check, `#!/bin/sh\nexec /usr/bin/curl -sf -o /dev/null -m 1 -u admin:${s.passwords.stats} http://${n.address}:${PORTS.stats}/\n`, { mode: 0o700 });
+        // The stats password in curl's config file, not in its argv (the check runs every second).
+        const curlConfig = path.join(dir, 'check-haproxy.curl');
+        await writeFile(curlConfig, `user = "admin:${s.passwords.stats}"\n`, { mode: 0o600 });
+        await writeFile(check, `#!/bin/sh\nexec /usr/bin/curl -sf -o /dev/null -m 1 -K ${curlConfig} http://${n.address}:${PORTS.stats}/\n`, { mode: 0o700 });
         const ka = keepalivedConfig({
           address: n.address,
           peers: all.filter((h) => h !== n).map((h) => h.address),
@@ -364,7 +365,7 @@ export class LocalDriver implements ClusterDriver {
     const common = { node: n.name, group: `${n.name}/${c}`, logFile: path.join(dir, `${c}.log`) };
     const argv: Record<Component, () => string[]> = {
       etcd: () => ['etcd', ...etcdArgs(n, this.nodesOf('etcd'), path.join(dir, 'data'), s.token, s.spec.settings)],
-      patroni: () => ['patroni', path.join(dir, 'patroni.yml')],
+      patroni: () => [s.patroni.patroni, path.join(dir, 'patroni.yml')],
       pgbouncer: () => ['pgbouncer', path.join(dir, 'pgbouncer.ini')],
       haproxy: () => ['haproxy', '-db', '-f', path.join(dir, 'haproxy.cfg')],
       keepalived: () => [
@@ -374,7 +375,8 @@ export class LocalDriver implements ClusterDriver {
     };
     // PostgreSQL and pgbouncer refuse to run as root.
     const asPostgres = c === 'patroni' || c === 'pgbouncer';
-    n.components[c] = await launch({ ...common, argv: argv[c](), ...(asPostgres ? { user: 'postgres', env: { HOME: dir } } : {}) });
+    const env = c === 'patroni' ? s.patroni.env : {};
+    n.components[c] = await launch({ ...common, argv: argv[c](), env: { ...env, ...(asPostgres ? { HOME: dir } : {}) }, ...(asPostgres ? { user: 'postgres' } : {}) });
   }
 
   /** Graceful stop, as systemctl stop would: SIGTERM and wait; what is left after 30 s is killed. */
@@ -385,37 +387,6 @@ export class LocalDriver implements ClusterDriver {
     await cgroup.killAll(`${n.name}/${c}`);
     n.components[c] = null;
     await this.save();
-  }
-
-  /** etcd trusts nobody either: a root user with the cluster's password, and authentication on. */
-  private async enableEtcdAuth(): Promise<void> {
-    const endpoints = this.nodesOf('etcd').map((e) => `http://${e.address}:2379`).join(',');
-    const etcdctl = (args: string[]) =>
-      execa('etcdctl', ['--endpoints', endpoints, '--command-timeout=5s', ...args], { env: { ETCDCTL_API: '3', PATH: '/usr/bin:/bin' }, extendEnv: false });
-    await etcdctl(['user', 'add', `root:${this.required().passwords.etcd}`]);
-    await etcdctl(['auth', 'enable']);
-  }
-
-  private async etcdHealthy(): Promise<boolean> {
-    const checks = await Promise.allSettled(
-      this.nodesOf('etcd').map(async (e) => {
-        const res = await fetch(`http://${e.address}:2379/health`, { signal: AbortSignal.timeout(500) });
-        return ((await res.json()) as { health?: string }).health === 'true';
-      }),
-    );
-    return checks.every((c) => c.status === 'fulfilled' && c.value);
-  }
-
-  private async createAppDatabase(access: ClusterAccess): Promise<void> {
-    const s = this.required();
-    const client = new pg.Client({ ...access.write, ...access.superuser, connectionTimeoutMillis: 5000 });
-    await client.connect();
-    try {
-      await client.query(`CREATE ROLE app LOGIN PASSWORD '${s.passwords.app}'`);
-      await client.query('CREATE DATABASE app OWNER app');
-    } finally {
-      await client.end();
-    }
   }
 }
 

@@ -26,12 +26,12 @@ export interface LaunchSpec {
  */
 export async function launch(spec: LaunchSpec): Promise<number> {
   const procs = path.join(await cgroupPath(spec.group), 'cgroup.procs');
-  // A clean environment: an inherited PGPASSWORD once beat Patroni's password file for replication.
+  // A clean environment (an inherited PGPASSWORD once beat Patroni's password file for replication),
+  // handed over as the environment, not as `env K=V` arguments that `ps` would show.
   const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'C.UTF-8', ...spec.env };
   const argv = [
     'ip', 'netns', 'exec', nsName(spec.node),
     ...(spec.user ? ['setpriv', `--reuid=${spec.user}`, `--regid=${spec.user}`, '--init-groups'] : []),
-    'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
     ...spec.argv,
   ];
   const log = openSync(spec.logFile, 'a');
@@ -39,6 +39,7 @@ export async function launch(spec: LaunchSpec): Promise<number> {
     const child = spawn('sh', ['-c', 'echo $$ > "$0" && exec "$@"', procs, ...argv], {
       detached: true,
       stdio: ['ignore', log, log],
+      env,
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not start ${spec.argv[0]} on ${spec.node}`);

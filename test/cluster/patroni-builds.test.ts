@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalDriver } from '../../src/cluster/local/driver.js';
+import { loadExperiment } from '../../src/experiment/load.js';
+import { runExperiment } from '../../src/experiment/runner.js';
+import type { Results } from '../../src/results/types.js';
+
+/**
+ * The lost-write checker's positive control: Patroni 3.0.2 with the etcd3 DCS overwrites the new
+ * leader's key when a leader paused past ttl resumes, and acknowledged writes are rewound away
+ * (fixed in 3.0.3). The same experiment file on the default build (4.0.7) loses nothing.
+ * The loss depends on timing: 3.0.2 gets up to ATTEMPTS runs to show it, and the test says how many it took.
+ */
+const ATTEMPTS = 2;
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function leaderPause(patroni?: string): Promise<Results> {
+  const exp = await loadExperiment('leader-pause');
+  const dir = await mkdtemp(path.join(tmpdir(), `drill-leader-pause-${patroni ?? 'default'}-`));
+  dirs.push(dir);
+  return runExperiment(patroni ? { ...exp, cluster: { ...exp.cluster, patroni } } : exp, { driver: new LocalDriver(), outDir: dir });
+}
+
+describe('leader-pause on two Patroni builds', () => {
+  it('Patroni 3.0.2 loses acknowledged writes and the drill fails on lost_writes', async () => {
+    let results: Results | null = null;
+    const seen: number[] = [];
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      results = await leaderPause('3.0.2');
+      expect(results.error).toBeUndefined();
+      expect(results.versions.patroni).toBe('3.0.2');
+      seen.push(results.analysis.writes.lost);
+      if (results.analysis.writes.lost > 0) break;
+    }
+    console.log(`Patroni 3.0.2: lost acknowledged writes per attempt: ${seen.join(', ')}`);
+    expect(results!.analysis.writes.lost).toBeGreaterThan(0);
+    expect(results!.verdict).toBe('fail');
+    expect(results!.assertions.find((a) => a.name.startsWith('lost'))?.passed).toBe(false);
+  });
+
+  it('the default build (4.0.7) loses nothing and passes the same file', async () => {
+    const results = await leaderPause();
+    expect(results.versions.patroni).toMatch(/^4\.0\./);
+    expect(results.error).toBeUndefined();
+    expect(results.analysis.writes.lost).toBe(0);
+    expect(results.analysis.writes.acknowledged).toBeGreaterThan(100);
+    expect(results.verdict).toBe('pass');
+  });
+});
