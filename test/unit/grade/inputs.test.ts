@@ -98,25 +98,25 @@ describe('images', () => {
 
 describe('rubric and truth files', () => {
   it('ships a valid rubric and truth', () => {
-    expect(loadRubric(`${PROJECT}rubrics/default.yaml`).criteria.map((c) => c.id)).toContain('fault_etcd_quorum');
+    expect(loadRubric(`${PROJECT}rubrics/default.yaml`).criteria.map((c) => c.id)).toContain('etcd_quorum');
     expect(loadTruth(`${PROJECT}rubrics/measured-truth.yaml`).course.ports).toEqual({ write: 5002, read: 5001 });
   });
 
-  it('reports file:line:column for a bad value, an unknown detector and a missing key', () => {
+  it('reports file:line:column for a bad value, an unknown measure and a missing key', () => {
     const text = [
       'title: t',
       'criteria:',
       '  - id: a',
       '    title: A',
       '    points: lots',
-      '    detector: fault_leader',
+      '    measures: leader',
       '  - id: a',
       '    title: B',
       '    points: 1',
-      '    detector: guess_the_grade',
+      '    measures: guess_the_grade',
       '  - id: c',
       '    points: 1',
-      '    detector: load_ran',
+      '    measures: claims',
     ].join('\n');
     let error: ConfigError | null = null;
     try {
@@ -127,13 +127,13 @@ describe('rubric and truth files', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.problems).toEqual([
       expect.stringMatching(/^rubrics\/bad\.yaml:5:13: criteria\.0\.points: /),
-      expect.stringMatching(/^rubrics\/bad\.yaml:10:15: criteria\.1\.detector: /),
+      expect.stringMatching(/^rubrics\/bad\.yaml:10:15: criteria\.1\.measures: /),
       expect.stringMatching(/^rubrics\/bad\.yaml:11:5: criteria\.2\.title: /),
     ]);
   });
 
   it('reports a duplicate criterion id at its line', () => {
-    const text = 'title: t\ncriteria:\n  - { id: a, title: A, points: 1, detector: load_ran }\n  - id: a\n    title: B\n    points: 1\n    detector: haproxy_spof\n';
+    const text = 'title: t\ncriteria:\n  - { id: a, title: A, points: 1, measures: claims }\n  - id: a\n    title: B\n    points: 1\n    measures: spof\n';
     expect(() => loadYaml('r.yaml', RubricSchema, text)).toThrow('r.yaml:4:9: criteria.1.id: duplicate criterion id "a"');
   });
 
