@@ -60,7 +60,7 @@ type Check = (st: Statement, ws: Word[]) => { severity: Severity; message: strin
 const has = (c: Concept, ws: Word[]) => affirmed(c, ws).length > 0;
 
 function quorumScope(st: Statement): boolean {
-  return st.fault === 'etcd_quorum' || QUORUM_LOST.in(words(st.sentence)) || TWO_ETCD.test(st.sentence);
+  return st.fault === 'etcd_quorum' || QUORUM_LOST.in(words(st.sentence)) || (/etcd/i.test(st.sentence) && TWO_ETCD.test(st.sentence));
 }
 
 function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contradiction' | 'port_mismatch'>, Check> {

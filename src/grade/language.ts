@@ -28,8 +28,16 @@ export function stem(word: string): string {
   return s;
 }
 
+const wordLists = new Map<string, Word[]>();
+
+/** The words of a text; every clause is looked at by many concepts, so the list is made once. */
 export function words(text: string): Word[] {
-  return [...text.matchAll(/[\p{L}\p{N}]+(?:'[\p{L}]+)?\+?/gu)].map((m) => ({ text: m[0], lower: m[0].toLowerCase(), stem: stem(m[0]) }));
+  let ws = wordLists.get(text);
+  if (!ws) {
+    ws = [...text.matchAll(/[\p{L}\p{N}]+(?:'[\p{L}]+)?\+?/gu)].map((m) => ({ text: m[0], lower: m[0].toLowerCase(), stem: stem(m[0]) }));
+    wordLists.set(text, ws);
+  }
+  return ws;
 }
 
 /**
@@ -50,8 +58,19 @@ export class Concept {
     return word === entry || (entry.length >= 5 && word.startsWith(entry));
   }
 
+  private readonly seen = new WeakMap<Word[], number[]>();
+
   /** Index of each word where a phrase of this concept starts. */
   positions(ws: Word[]): number[] {
+    let found = this.seen.get(ws);
+    if (!found) {
+      found = this.find(ws);
+      this.seen.set(ws, found);
+    }
+    return found;
+  }
+
+  private find(ws: Word[]): number[] {
     const out: number[] = [];
     for (let i = 0; i < ws.length; i++) {
       if (this.entries.some((e) => e.length > 0 && e.every((s, k) => ws[i + k] !== undefined && Concept.same(ws[i + k]!.stem, s)))) out.push(i);
