@@ -94,9 +94,9 @@ function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contrad
       if (SYNC.in(ws) && !ASYNC.in(ws)) return null;
       return { severity: 'error', message: 'With asynchronous replication (the course\'s default) a crash of the leader can lose the last acknowledged writes that had not reached a replica (bounded by maximum_lag_on_failover); only synchronous_mode guarantees none.', source: `${EXPECTED} (Faults: crash the leader)` };
     },
-    id_gap_as_loss: (_st, ws) => {
-      const loss = LOSS.positions(ws).filter((i) => !negatedAt(ws, i));
-      if (!ID.in(ws) || !GAP.in(ws) || !loss.length) return null;
+    id_gap_as_loss: (st, ws) => {
+      const sw = words(st.sentence);
+      if (!ID.in(sw) || !GAP.in(sw) || !has(LOSS, ws)) return null;
       return { severity: 'error', message: 'An ID gap is not data loss: nextval() is never rolled back, failed inserts use ids, and a new primary starts after the 32 values PostgreSQL WAL-logs ahead. Only an acknowledged row missing afterwards is lost.', source: `${EXPECTED} (An ID gap is not data loss)` };
     },
     backend_move: (_st, ws) => {
@@ -104,15 +104,15 @@ function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contrad
       return { severity: 'error', message: 'Servers do not move between HAProxy backends: every node is listed in both; the health check (/primary, /replica) marks it UP in one and DOWN in the other.', source: `${EXPECTED} (The stack: HAProxy)` };
     },
     old_leader_stays: (st, ws) => {
-      if (st.fault !== 'leader' || !RETURNED.in(ws) || !has(STAYS_LEADER, ws)) return null;
+      if (st.fault !== 'leader' || !RETURNED.in(words(st.sentence)) || !has(STAYS_LEADER, ws)) return null;
       return { severity: 'error', message: 'Patroni has no automatic failback: the old leader comes back as a replica of the new one (rewound if needed).', source: `${EXPECTED} (Faults: stop the leader)` };
     },
     vrrp_active_active: (st, ws) => {
       if (!VRRP.in(ws) || !ACTIVE_ACTIVE.test(st.clause) || negatedAt(ws, ws.findIndex((w) => /^(?:active|актив)/i.test(w.lower)))) return null;
       return { severity: 'error', message: 'keepalived/VRRP is active/passive: one node holds the virtual IP, the other takes it over when the first fails.', source: `${EXPECTED} (two HAProxy + keepalived VIP)` };
     },
-    synchronous_replication: (_st, ws) => {
-      if (setup.synchronous || !has(SYNC, ws) || ASYNC.in(ws) || !REPLICATION.in(ws) || LAG.in(ws) || ADVICE.in(ws)) return null;
+    synchronous_replication: (st, ws) => {
+      if (setup.synchronous || !has(SYNC, ws) || ASYNC.in(ws) || !REPLICATION.in(ws) || LAG.in(words(st.sentence)) || ADVICE.in(ws)) return null;
       return { severity: 'error', message: "Replication in the course's cluster is asynchronous (Patroni's default): a synchronous standby would show the role Sync Standby in patronictl list. Lag 0 means caught up, not synchronous.", source: `${EXPECTED} (Faults, asynchronous replication)` };
     },
   };

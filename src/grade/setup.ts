@@ -104,7 +104,9 @@ function portClaims(doc: SubmissionDoc): PortClaim[] {
 export function readSetup(doc: SubmissionDoc, segments: LogSegment[], truth: Truth): Setup {
   const code = doc.blocks.flatMap((b) => b.lines.map((l) => l.text)).join('\n');
   const ports = portFacts(doc, segments);
-  const own = (role: PortRole) => ports.find((f) => f.role === role)?.port ?? null;
+  // What the client dials: a published port beats the port HAProxy binds inside its container.
+  const rank = (f: PortFact) => (f.how === 'HAProxy config' ? 1 : 0);
+  const own = (role: PortRole) => [...ports].sort((a, b) => rank(a) - rank(b)).find((f) => f.role === role)?.port ?? null;
   const hasOwn = ports.length > 0;
   return {
     ports,
