@@ -2,7 +2,8 @@ import { ADVICE, affirmed, CAPABILITY, concept, negatedAt, words, type Concept, 
 import type { Attribution, Statement } from './experiments.js';
 import type { Setup } from './setup.js';
 import type { Truth } from './truth.js';
-import type { Flag, LogSegment, Severity } from './types.js';
+import { PATRONI_DOCS, unknownPatroniKeys } from './patroni-keys.js';
+import type { Flag, LogSegment, Severity, SubmissionDoc } from './types.js';
 
 /**
  * Wrong claims, checked by meaning one clause at a time: a concept must be affirmed (not negated
@@ -23,6 +24,7 @@ export const RULES = [
   'synchronous_replication',
   'log_contradiction',
   'port_mismatch',
+  'unknown_patroni_key',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 
@@ -63,7 +65,7 @@ function quorumScope(st: Statement): boolean {
   return st.fault === 'etcd_quorum' || QUORUM_LOST.in(words(st.sentence)) || (/etcd/i.test(st.sentence) && TWO_ETCD.test(st.sentence));
 }
 
-function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contradiction' | 'port_mismatch'>, Check> {
+function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contradiction' | 'port_mismatch' | 'unknown_patroni_key'>, Check> {
   return {
     reads_to_replicas: (st, ws) => {
       if (!has(READ, ws) || !has(REPLICA, ws) || CAPABILITY.in(ws) || st.sentence.trim().endsWith('?')) return null;
@@ -140,7 +142,7 @@ function logContradictions(segments: LogSegment[]): Array<{ line: number; messag
   return out;
 }
 
-export function checkClaims(a: Attribution, setup: Setup, segments: LogSegment[], truth: Truth, disabled: readonly RuleId[] = []): Flag[] {
+export function checkClaims(doc: SubmissionDoc, a: Attribution, setup: Setup, segments: LogSegment[], truth: Truth, disabled: readonly RuleId[] = []): Flag[] {
   const flags: Flag[] = [];
   const add = (rule: RuleId, severity: Severity, line: number, quote: string, message: string, source: string) => {
     if (disabled.includes(rule) || flags.some((f) => f.rule === rule && f.line === line)) return;
@@ -154,6 +156,7 @@ export function checkClaims(a: Attribution, setup: Setup, segments: LogSegment[]
       if (r) add(rule, r.severity, st.line, st.sentence, r.message, r.source);
     }
   }
+  for (const k of unknownPatroniKeys(doc)) add('unknown_patroni_key', 'error', k.line, k.text, `Patroni has no setting "${k.key}"; it would be ignored (or rejected by patroni --validate-config).`, PATRONI_DOCS);
   for (const c of logContradictions(segments)) add('log_contradiction', 'error', c.line, `line ${c.line}`, c.message, 'the log itself');
   for (const c of setup.claims) {
     const expected = c.role === 'write' ? setup.expected.write : setup.expected.read;

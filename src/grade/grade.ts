@@ -58,7 +58,7 @@ function experimentCriterion(c: Criterion, e: ExperimentFinding, rubric: Rubric,
 export function gradeSubmission(doc: SubmissionDoc, opts: GradeOptions): GradeSheet {
   const params = opts.params ?? DEFAULT_PARAMS;
   const r = readSubmission(doc, opts.truth, params);
-  const flags = checkClaims(r.attribution, r.setup, r.observed.segments, opts.truth, opts.rubric.disabled_rules ?? []);
+  const flags = checkClaims(doc, r.attribution, r.setup, r.observed.segments, opts.truth, opts.rubric.disabled_rules ?? []);
   const spof = findSpof(r.attribution.statements, params.spof_window, r.setup.keepalived);
   const errors = flags.filter((f) => f.severity === 'error');
   const tried = Object.values(r.attribution.experiments).some((e) => e.state === 'evidenced' || e.state === 'claimed');

@@ -126,6 +126,11 @@ describe('wrong claims by meaning', () => {
     expect(wrong(gradeText(md))).toEqual([]);
   });
 
+  it('a configuration key Patroni does not have is flagged; the documented ones are not', () => {
+    const md = ['```yaml', 'scope: demo', 'restapi:', '  listen: 0.0.0.0:8008', 'bootstrap:', '  dcs:', '    ttl: 30', '    auto_failback: true', '    postgresql:', '      use_pg_rewind: true', 'failover_priority: 1', '```', '```', 'patronictl edit-config -s failsafe_mode=true -s quorum_size=2 --force', '```'].join('\n');
+    expect(rules(gradeText(md))).toEqual(['unknown_patroni_key@8', 'unknown_patroni_key@11', 'unknown_patroni_key@14']);
+  });
+
   it('a generator log whose ids go backwards without a failover contradicts itself', () => {
     const md = ['```', '[10:00:01] INSERT: login by A', 'READ check (Last 3 IDs): [12, 11, 10]', '[10:00:02] INSERT: login by B', 'READ check (Last 3 IDs): [9, 8, 7]', '```'].join('\n');
     expect(rules(gradeText(md))).toEqual(['log_contradiction@5']);
