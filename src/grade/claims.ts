@@ -85,7 +85,7 @@ function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contrad
       const keeps = has(CONTINUE, ws) && has(WRITES, ws);
       const onlyIfLeaderFails = BLOCKED.in(ws) && LEADER_FAILS.in(words(st.sentence));
       if (!keeps && !onlyIfLeaderFails) return null;
-      return { severity: 'error', message: `With 2 of 3 etcd members down the primary cannot renew its leader key and demotes itself: writes are refused even though the leader is alive. ${truth.faults.etcd_quorum.note}.`, source: `rubrics/measured-truth.yaml (etcd_quorum; ${truth.source})` };
+      return { severity: 'error', message: `With 2 of 3 etcd members down the primary cannot renew its leader key and demotes itself: writes are refused even though the leader is alive: ${truth.faults.etcd_quorum.note}.`, source: `rubrics/measured-truth.yaml (etcd_quorum; ${truth.source})` };
     },
     quorum_no_effect: (st, ws) => {
       if (!quorumScope(st) || !NOTHING.in(ws) || /(?<![\p{L}\p{N}])(?:1|одн\p{L}*|один|one)(?![\p{L}\p{N}])/iu.test(st.clause)) return null;

@@ -81,7 +81,7 @@ const ETCD = concept('etcd', 'etcd', 'dcs');
 const HAPROXY = concept('haproxy', 'haproxy', 'хапрокси', 'балансировщик');
 const QUORUM_LOST = concept('quorum lost', 'потеря кворума', 'кворум потерян', 'без кворума', 'нет кворума', 'quorum lost', 'lost quorum', 'loss of quorum', 'lose quorum', 'no quorum');
 const RELATIVE = concept('another', 'ещё', 'еще', 'вторую', 'второй', 'вторая', 'another', 'second');
-const FAILOVER = concept('failover', 'новым лидером', 'новый лидер', 'новым мастером', 'новый мастер', 'стал лидером', 'становится лидером', 'new leader', 'new primary', 'promoted', 'смена мастера', 'смена лидера', 'failover');
+const FAILOVER = concept('failover', 'новым лидером', 'новый лидер', 'новым мастером', 'новый мастер', 'стал лидером', 'становится лидером', 'new leader', 'new primary', 'promoted', 'смена мастера', 'смена лидера');
 /** "была недоступность при отключении": observed, not general. */
 const PAST = /(?<![\p{L}])(?:был[аои]?|was|were|стал[аои]?|произош\p{L}*)(?![\p{L}])/iu;
 const PRONOUN = concept('pronoun', 'он', 'она', 'его', 'её', 'ее', 'it', 'them');
@@ -240,7 +240,7 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
         for (const clause of clauses(p.text)) statements.push({ line: p.line, sentence: p.text, clause, fault: matrixFault[0]!, mood: 'hypothetical', section: sectionTitle });
         continue;
       }
-      readProse(p.line, p.text);
+      readProse(p.line, p.text, p.kind === 'text');
       continue;
     }
     if (item.kind === 'code') {
@@ -256,13 +256,15 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
     }
   }
 
-  function readProse(line: number, text: string) {
+  function readProse(line: number, text: string, narrative: boolean) {
     for (const sentence of sentences(text)) {
       const parts = clauses(sentence);
       const mood = moods(parts);
       const sentenceWords = words(sentence);
       let said = false;
       const before = statements.length;
+      // "Попробуем выключить его. patroni3 становится новым лидером": the verb waits one sentence for its object.
+      let pendingSet = false;
       parts.forEach((clause, k) => {
         statements.push({ line, sentence, clause, fault: ctx.fault, mood: mood[k]!, section: sectionTitle });
         const ws = words(clause);
@@ -296,7 +298,8 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
           if (ctx.fault === 'etcd_quorum' && etcdCount(clause) !== 1) fault = 'etcd_quorum';
         }
         if (!fault) {
-          pendingStop = mood[k] === 'done';
+          pendingStop = narrative && mood[k] === 'done';
+          pendingSet = true;
           return;
         }
         pendingStop = false;
@@ -310,6 +313,7 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
         mention(fault, line, sentence, m, 'sentence');
         said = true;
       });
+      if (!pendingSet) pendingStop = false;
       // A statement inside an experiment's passage says the experiment was done, unless the passage
       // was opened by a hypothetical ("если …") or the statement is one.
       if (!said && ctx.fault && params.passage_claims) {
@@ -395,16 +399,23 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
 }
 
 /** Rows of a Markdown table that lists several faults (a behaviour matrix): what would happen, not what was done. */
+const SCENARIO = concept('scenario', 'сценарий', 'scenario', 'эксперимент', 'experiment', 'что упало', 'отказ');
+
+/**
+ * Rows of a Markdown table that lists several faults (a behaviour matrix): what would happen, not
+ * what was done. A row counts when it or the header says something is stopped; an architecture
+ * table that merely lists the components is not a matrix.
+ */
 function scenarioMatrixRows(doc: SubmissionDoc): Map<number, Fault[]> {
   const out = new Map<number, Fault[]>();
   for (const t of doc.tables) {
     const head = t.header[0] ?? '';
+    const headSays = SCENARIO.in(words(head)) || stopPositions(words(head)).length > 0;
     const rows = t.rows.map((r) => {
-      const first = `${r.cells[0] ?? ''}`;
-      const text = `${head} ${first}`;
-      const ws = words(text);
-      const f = targetOf(first, words(first), null) ?? (stopPositions(ws).length ? targetOf(text, ws, null) : null);
-      return { line: r.line, fault: f };
+      const first = r.cells[0] ?? '';
+      const ws = words(first);
+      const says = headSays || stopPositions(ws).length > 0 || /\bdown\b/i.test(first);
+      return { line: r.line, fault: says ? targetOf(first, ws, null) : null };
     });
     const faults = rows.map((r) => r.fault).filter((f): f is Fault => f !== null);
     if (new Set(faults).size < 2) continue;

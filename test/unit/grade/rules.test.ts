@@ -29,6 +29,13 @@ describe('evidence states', () => {
     expect(state(md, 'haproxy')).toBe('hypothetical');
   });
 
+  it('a behaviour matrix is hypothetical; a table of components is no experiment at all', () => {
+    const matrix = ['| Сценарий | Поведение |', '|---|---|', '| 1 etcd down | работает |', '| 2 etcd down | запись встаёт |'].join('\n');
+    const parts = ['| Компонент | Роль |', '|---|---|', '| etcd | DCS |', '| HAProxy | точка входа |', '| Patroni | агент |'].join('\n');
+    expect(states(gradeText(matrix))).toEqual(['absent', 'absent', 'hypothetical', 'hypothetical', 'absent']);
+    expect(states(gradeText(parts))).toEqual(['absent', 'absent', 'absent', 'absent', 'absent']);
+  });
+
   it('a screenshot after an "if" passage still evidences it, and needs a person', () => {
     const g = gradeText(['Выключение etcd влияет на кластер только если ушло 2+ ноды.', '', '![](img/two-etcd.png)'].join('\n'));
     expect(g.experiments.etcd_quorum.state).toBe('evidenced');
