@@ -2,12 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gradeSubmission } from '../../../src/grade/grade.js';
+import { renderSheetMarkdown } from '../../../src/grade/render.js';
 import { findImages } from '../../../src/grade/extract/images.js';
 import { loadRubric, RubricSchema } from '../../../src/grade/rubric.js';
 import { resolveSubmissions } from '../../../src/grade/submissions.js';
 import { faultOfRun, loadTruth, truthFromRuns, TruthSchema } from '../../../src/grade/truth.js';
 import { ConfigError, loadYaml } from '../../../src/grade/yaml.js';
-import { PROJECT, truth } from './helpers.js';
+import { PROJECT, rubric, truth } from './helpers.js';
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(tmpdir(), 'grade-'));
@@ -87,6 +89,20 @@ describe('images', () => {
     expect(images[1]!.detail).toContain('hw3/img/b.png');
     expect(images[2]!.detail).toBe('the file is at hw3/img/c.png');
     expect(images[6]!.remote).toBe(true);
+  });
+
+  it('counts images that cannot be seen as false evidence, and says whether files were checked', () => {
+    const report = ['## Остановка HAProxy', 'Остановил haproxy — приложение потеряло доступ.', '![stats](img/Stats.PNG)', '![log](img/log.png)'].join('\n');
+    const root = tree({ 'hw3/HW_3_SOLUTION.md': report, 'hw3/img/Stats.png': '', 'hw3/img/log.png': '' });
+    const options = { rubric, rubricFile: 'rubrics/default.yaml', truth };
+    const inFolder = gradeSubmission(resolveSubmissions([root])[0]!, options);
+    expect(inFolder.images_checked).toBe(true);
+    expect(inFolder.false_evidence.map((e) => e.line)).toEqual([3]);
+    expect(inFolder.experiments.haproxy.state).toBe('evidenced');
+    const bare = gradeSubmission(resolveSubmissions([path.join(root, 'hw3/HW_3_SOLUTION.md')])[0]!, options);
+    expect(bare.images_checked).toBe(false);
+    expect(bare.false_evidence).toEqual([]);
+    expect(renderSheetMarkdown(bare)).toContain('not checked');
   });
 
   it('does not look for files when only the Markdown file was given', () => {

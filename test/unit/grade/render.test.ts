@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvCell, toCsv } from '../../../src/render/csv.js';
 import { gradeSubmission } from '../../../src/grade/grade.js';
-import { renderSheetHtml, renderSheetMarkdown, renderSummaryCsv, renderSummaryHtml, writeGrades } from '../../../src/grade/render.js';
+import { explain, renderSheetHtml, renderSheetMarkdown, renderSummaryCsv, renderSummaryHtml, writeGrades } from '../../../src/grade/render.js';
 import { resolveSubmissions } from '../../../src/grade/submissions.js';
 import { gradeText, rubric, SUBMISSIONS, truth } from './helpers.js';
 
@@ -62,6 +62,18 @@ describe('output', () => {
     const html = renderSummaryHtml(sheets);
     expect(html).toContain('href="000_9605b719e4a8489b.html"');
     expect(html).toContain('<table>');
+  });
+
+  it('writes Russian sheets with --lang ru and explains each criterion by its lines', () => {
+    const g = gradeText(['## Остановка реплики', 'Остановил patroni2, запись продолжилась.', '```', '| patroni2 | Replica | stopped | |', '```'].join('\n'));
+    const ru = renderSheetMarkdown(g, 'ru');
+    expect(ru).toContain('# Оценка: sample.md');
+    expect(ru).toContain('| остановка реплики | подтверждено |');
+    expect(renderSheetMarkdown(g)).toContain('| replica stopped | evidenced |');
+    const text = explain(g);
+    expect(text).toContain('replica: 3/3 [evidenced]');
+    expect(text).toContain('evidence line 3 (output)');
+    expect(text).toContain('sentence line 2 (done): Остановил patroni2, запись продолжилась.');
   });
 
   it('quotes CSV cells and defuses formulas', () => {
