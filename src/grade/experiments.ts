@@ -1,4 +1,4 @@
-import { affirmed, clauses, concept, CONDITIONAL, HEDGE, moods, sentences, words, type Mood, type Word } from './language.js';
+import { affirmed, clauses, concept, CONDITIONAL, HEDGE, moods, negatedAt, sentences, words, type Mood, type Word } from './language.js';
 import { sectionPath } from './markdown.js';
 import { DEFAULT_PARAMS, type Params } from './params.js';
 import type { ImageRef, LogSegment, PatronictlTable, Quote, SubmissionDoc } from './types.js';
@@ -73,7 +73,7 @@ const STOP = concept(
   'убить', 'убиваем', 'убьем', 'уронить', 'ронять', 'положить', 'падение', 'упасть', 'упал', 'отказ', 'сложится', 'лишить', 'вырубить',
   'стопаем', 'стопнуть', 'stop', 'stopped', 'kill', 'killed', 'shutdown', 'shut down', 'crash', 'failure', 'pause',
 );
-/** "точка отказа" is the SPOF, not a fault injected. */
+/** "точка отказа" (and "point of failure") is the SPOF, not a fault injected. */
 const NOT_STOP = new Set(['отказа', 'отказов', 'отказоустойчивость', 'отказоустойчивости', 'отказоустойчивый', 'отказоустойчивого']);
 const REPLICA = concept('replica', 'реплика', 'replica', 'slave', 'standby', 'слейв', 'secondary');
 const LEADER = concept('leader', 'лидер', 'мастер', 'master', 'leader', 'primary', 'праймари');
@@ -118,12 +118,19 @@ interface Context {
   etcdStopped: Set<string>;
 }
 
-function headingFault(title: string): Fault | null {
+/**
+ * The experiment a heading opens: "Отказ лидера", "Возврат etcd-ноды", "Потеря кворума etcd", or a
+ * bare component ("Experiment 4: HAProxy") when the heading or one above it speaks of experiments.
+ */
+function headingFault(heading: string, ancestors: string[]): Fault | null {
+  // "Experiment 3: etcd", "8.3. Остановка": numbering counts nothing.
+  const title = heading.replace(/(?:эксперимент|experiment|этап|step|шаг|тест|test)\s*№?\s*\d+[.:)]?/giu, ' ').replace(/^\s*\d+(?:\.\d+)*[.)]?\s+/u, '');
   const ws = words(title);
   if (ETCD.in(ws) && QUORUM_LOST.in(ws)) return 'etcd_quorum';
   const stops = stopPositions(ws);
   const heals = /(?<![\p{L}])(?:возврат|восстановлен|вернул|return|restor|recover)/iu.test(title);
-  if (!stops.length && !heals) return null;
+  const experimentHeading = [heading, ...ancestors].some((t) => EXPERIMENT.in(words(t)));
+  if (!stops.length && !heals && !experimentHeading) return null;
   return targetOf(title, ws, null);
 }
 
@@ -131,7 +138,7 @@ function headingFault(title: string): Fault | null {
 const PARTICIPLE = /(?:енн|ённ|нн)(?:ый|ая|ое|ые|ую|ой|ом|ых|ым|ыми|ого|ому|ої)$/u;
 
 function stopPositions(ws: Word[]): number[] {
-  return affirmed(STOP, ws).filter((i) => !NOT_STOP.has(ws[i]!.lower) && !PARTICIPLE.test(ws[i]!.lower));
+  return affirmed(STOP, ws).filter((i) => !NOT_STOP.has(ws[i]!.lower) && !PARTICIPLE.test(ws[i]!.lower) && !(ws[i]!.lower === 'failure' && ws[i - 1]?.lower === 'of'));
 }
 
 /**
@@ -223,12 +230,10 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
       sectionTitle = p.section === null ? '' : doc.sections[p.section]!.title;
       if (p.section !== section && p.kind === 'heading') {
         section = p.section;
-        const own = headingFault(p.text);
+        const above = sectionPath(doc.sections, p.section).slice(1).map((s) => s.title);
+        const own = headingFault(p.text, above);
         // A heading without a fault ends the experiment unless it sits inside that experiment's section.
-        const inherited = sectionPath(doc.sections, p.section)
-          .slice(1)
-          .map((s) => headingFault(s.title))
-          .find((f) => f !== null);
+        const inherited = above.map((t, i) => headingFault(t, above.slice(i + 1))).find((f) => f !== null);
         if (own) open(own, true, 'done');
         else ctx = { fault: inherited ?? null, mood: 'done', fromHeading: inherited !== undefined, etcdStopped: new Set() };
         pendingStop = false;
@@ -315,9 +320,12 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
       });
       if (!pendingSet) pendingStop = false;
       // A statement inside an experiment's passage says the experiment was done, unless the passage
-      // was opened by a hypothetical ("если …") or the statement is one.
-      if (!said && ctx.fault && params.passage_claims) {
-        const hypothetical = ctx.mood === 'hypothetical' || mood.every((m) => m === 'hypothetical');
+      // was opened by a hypothetical ("если …"), the statement is one, or it says the fault was not
+      // injected ("не успел остановить HAProxy").
+      const notDone = STOP.positions(sentenceWords).some((i) => negatedAt(sentenceWords, i));
+      if (!said && !notDone && ctx.fault && params.passage_claims) {
+        // "If it goes down, the application loses …": a sentence framed by a condition is unreal throughout.
+        const hypothetical = ctx.mood === 'hypothetical' || mood[0] === 'hypothetical';
         mention(ctx.fault, line, sentence, hypothetical ? 'hypothetical' : 'done', 'section');
       }
     }
@@ -399,6 +407,7 @@ export function attribute(input: AttributionInput, params: Params = DEFAULT_PARA
 }
 
 /** Rows of a Markdown table that lists several faults (a behaviour matrix): what would happen, not what was done. */
+const EXPERIMENT = concept('experiment', 'эксперимент', 'experiment', 'тест', 'test', 'chaos', 'сценарий', 'scenario');
 const SCENARIO = concept('scenario', 'сценарий', 'scenario', 'эксперимент', 'experiment', 'что упало', 'отказ');
 
 /**

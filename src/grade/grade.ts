@@ -5,7 +5,7 @@ import { DEFAULT_PARAMS, type Params } from './params.js';
 import type { Criterion, Rubric } from './rubric.js';
 import { findSpof } from './spof.js';
 import type { Truth } from './truth.js';
-import type { CriterionResult, Flag, GradeSheet, SubmissionDoc } from './types.js';
+import type { CriterionResult, Flag, GradeSheet, Quote, SubmissionDoc } from './types.js';
 
 export interface GradeOptions {
   rubric: Rubric;
@@ -66,7 +66,7 @@ export function gradeSubmission(doc: SubmissionDoc, opts: GradeOptions): GradeSh
     if (c.measures === 'spof') {
       const notes = [spof.named ? 'names HAProxy a single point of failure' : 'does not name HAProxy a single point of failure', spof.remedy ? 'gives a concrete remedy' : 'gives no concrete remedy (keepalived + VIP, a cloud or Kubernetes load balancer, DNS, multi-host connection strings)'];
       const awarded = round(((spof.named ? 1 : 0) + (spof.remedy ? 1 : 0)) * (c.points / 2));
-      return { id: c.id, title: c.title, points: c.points, awarded, fault: null, state: null, evidence: [spof.named, spof.remedy].filter((q) => q !== null), notes, needs_person: null };
+      return { id: c.id, title: c.title, points: c.points, awarded, fault: null, state: null, evidence: [spof.named, spof.remedy].filter((q, i, all) => q !== null && all.findIndex((x) => x?.line === q.line && x?.text === q.text) === i) as Quote[], notes, needs_person: null };
     }
     if (c.measures === 'claims') {
       // No experiment, nothing to be wrong about: no points for an empty report.

@@ -122,9 +122,9 @@ export function clauses(sentence: string): string[] {
     .filter((c) => /[\p{L}\p{N}]/u.test(c));
 }
 
-/** A negation within the three words before position i, or "нет" right after it. */
+/** A negation within the four words before position i ("did not have time to stop"), or "нет" right after it. */
 export function negatedAt(ws: Word[], i: number): boolean {
-  const before = ws.slice(Math.max(0, i - 3), i);
+  const before = ws.slice(Math.max(0, i - 4), i);
   if (NEGATION.in(before)) return true;
   const after = ws.slice(i + 1, i + 3);
   return after.some((w) => w.lower === 'нет' || w.lower === 'not');

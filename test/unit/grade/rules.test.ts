@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { criterion, gradeText, rules, states, wrong } from './helpers.js';
 
@@ -90,6 +91,17 @@ describe('which experiment: structure first, words second', () => {
 
   it('"вернём реплику и выключим мастер" stops the master', () => {
     expect(states(gradeText('Теперь вернем отключенную реплику обратно и выключим мастер ноду.'))).toEqual(['absent', 'claimed', 'absent', 'absent', 'absent']);
+  });
+});
+
+describe('an English report with bare experiment headings', () => {
+  const md = readFileSync(new URL('./fixtures/english-report.md', import.meta.url), 'utf8');
+  const g = gradeText(md);
+
+  it('reads each experiment, and an experiment not done as hypothetical', () => {
+    expect(states(g)).toEqual(['evidenced', 'evidenced', 'claimed', 'evidenced', 'hypothetical']);
+    expect([g.spof.named?.line, g.spof.remedy?.line]).toEqual([35, 35]);
+    expect(rules(g)).toEqual(['reads_to_replicas@38']);
   });
 });
 
