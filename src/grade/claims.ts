@@ -1,4 +1,4 @@
-import { ADVICE, affirmed, CAPABILITY, concept, negatedAt, words, type Concept, type Word } from './language.js';
+import { ADVICE, affirmed, CAPABILITY, concept, CONDITIONAL, NEGATION, negatedAt, words, type Concept, type Word } from './language.js';
 import type { Attribution, Statement } from './experiments.js';
 import type { Setup } from './setup.js';
 import type { Truth } from './truth.js';
@@ -41,8 +41,10 @@ const LEADER_FAILS = concept('the leader fails', 'при падении лиде
 const NOTHING = concept('no effect', 'ничего не происходит', 'ничего не происходило', 'ничего не изменилось', 'ничего не меняется', 'никаких изменений', 'nothing happens', 'nothing happened', 'no effect', 'всё работает', 'все работает', 'состояние сохраняется', 'state is preserved');
 const QUORUM_LOST = concept('quorum lost', 'потеря кворума', 'потере кворума', 'кворум потерян', 'без кворума', 'нет кворума', 'quorum lost', 'lost quorum', 'loss of quorum', 'no quorum');
 const TWO_ETCD = /(?<![\p{L}\p{N}])(?:2|две|два|двух|two|both)\s+(?:\p{L}+\s+)?(?:etcd|нод\p{L}*\s+etcd|узл\p{L}*\s+etcd)/iu;
+/** After the quorum is back, writes do continue. */
+const RECOVERED = concept('recovered', 'восстановлен', 'восстановления', 'восстановился', 'вернули', 'вернул', 'после запуска', 'снова', 'restored', 'recovered', 'came back', 'again');
 const GUARANTEE = concept('guarantee', 'гарантирует', 'гарантия', 'гарантированно', 'guarantee', 'guaranteed', 'guarantees', 'всегда', 'never', 'always', 'исключает', 'ensures');
-const NO_LOSS = concept('no loss', 'без потерь', 'без потери данных', 'потерь нет', 'не теряются', 'не потеряются', 'no data loss', 'zero data loss', 'zero loss', 'never lost', 'нулевые потери');
+const NO_LOSS = concept('no loss', 'без потерь', 'без потери данных', 'отсутствие потерь', 'ничего не теряется', 'данные не теряются', 'потерь нет', 'не теряются', 'не потеряются', 'no data loss', 'zero data loss', 'zero loss', 'never lost', 'нулевые потери');
 const SYNC = concept('synchronous', 'синхронная', 'синхронной', 'synchronous');
 const ASYNC = concept('asynchronous', 'асинхронная', 'асинхронной', 'asynchronous', 'async');
 const REPLICATION = concept('replication', 'репликация', 'репликации', 'replication', 'streaming');
@@ -68,9 +70,10 @@ function quorumScope(st: Statement): boolean {
 function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contradiction' | 'port_mismatch' | 'unknown_patroni_key'>, Check> {
   return {
     reads_to_replicas: (st, ws) => {
-      if (!has(READ, ws) || !has(REPLICA, ws) || CAPABILITY.in(ws) || st.sentence.trim().endsWith('?')) return null;
+      // A relation between two words: a negation anywhere in the clause ("реплики под нагрузку чтения не попадают") denies it.
+      if (!READ.in(ws) || !REPLICA.in(ws) || NEGATION.in(ws) || CAPABILITY.in(ws) || st.sentence.trim().endsWith('?')) return null;
       const sw = words(st.sentence);
-      if (LEADER.in(sw) || /(?<!\d)0\s*(?:байт|bytes)/iu.test(st.sentence)) return null;
+      if (LEADER.in(ws) || /(?<!\d)0\s*(?:байт|bytes)/iu.test(st.sentence)) return null;
       if (!LOAD.in(sw) && !LOAD.in(words(st.section))) return null;
       // "Для чтения с реплик — порт 5001": HAProxy's read port does reach the replicas.
       if (/(?<![\p{L}])(?:порт\p{L}*|port)(?![\p{L}])/iu.test(st.sentence) || [setup.expected.read, truth.course.ports.read].some((p) => p !== null && st.sentence.includes(String(p)))) return null;
@@ -81,7 +84,7 @@ function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contrad
       };
     },
     quorum_keeps_writing: (st, ws) => {
-      if (!quorumScope(st) || !has(WRITES, ws) && !has(LEADER, ws)) return null;
+      if (!quorumScope(st) || (!has(WRITES, ws) && !has(LEADER, ws)) || RECOVERED.in(words(st.sentence))) return null;
       const keeps = has(CONTINUE, ws) && has(WRITES, ws);
       const onlyIfLeaderFails = BLOCKED.in(ws) && LEADER_FAILS.in(words(st.sentence));
       if (!keeps && !onlyIfLeaderFails) return null;
@@ -114,7 +117,7 @@ function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contrad
       return { severity: 'error', message: 'keepalived/VRRP is active/passive: one node holds the virtual IP, the other takes it over when the first fails.', source: `${EXPECTED} (two HAProxy + keepalived VIP)` };
     },
     synchronous_replication: (st, ws) => {
-      if (setup.synchronous || !has(SYNC, ws) || ASYNC.in(ws) || !REPLICATION.in(ws) || LAG.in(words(st.sentence)) || ADVICE.in(ws)) return null;
+      if (setup.synchronous || !has(SYNC, ws) || ASYNC.in(words(st.sentence)) || CONDITIONAL.in(ws) || !REPLICATION.in(ws) || LAG.in(words(st.sentence)) || ADVICE.in(ws)) return null;
       return { severity: 'error', message: "Replication in the course's cluster is asynchronous (Patroni's default): a synchronous standby would show the role Sync Standby in patronictl list. Lag 0 means caught up, not synchronous.", source: `${EXPECTED} (Faults, asynchronous replication)` };
     },
   };

@@ -105,6 +105,16 @@ describe('an English report with bare experiment headings', () => {
   });
 });
 
+describe('a Russian report in another style', () => {
+  const g = gradeText(readFileSync(new URL('./fixtures/russian-report.md', import.meta.url), 'utf8'));
+
+  it('finds etcd members stopped one after the other by name, and keeps "запись продолжается" after recovery out of the quorum claim', () => {
+    expect(states(g)).toEqual(['evidenced', 'claimed', 'claimed', 'evidenced', 'claimed']);
+    expect(g.flags).toEqual([]);
+    expect([g.spof.named?.line, g.spof.remedy?.line]).toEqual([20, 20]);
+  });
+});
+
 describe('wrong claims by meaning', () => {
   it('positive control: a planted wrong claim in an otherwise good report is flagged and costs points', () => {
     const md = ['## Потеря кворума etcd', 'Остановил два узла etcd: запись продолжается, лидер остался на месте.', '```', 'ERROR: cannot execute INSERT in a read-only transaction', '```'].join('\n');
@@ -126,6 +136,9 @@ describe('wrong claims by meaning', () => {
     ['old_leader_stays', '## Остановка лидера\nКогда старый лидер вернулся, он снова стал лидером.'],
     ['vrrp_active_active', 'Два HAProxy с keepalived работают в режиме active/active.'],
     ['synchronous_replication', 'Реплики в состоянии streaming — это синхронная репликация.'],
+    ['reads_to_replicas', 'Данные читаются с реплик, а пишутся в мастер — так устроен наш скрипт.'],
+    ['quorum_keeps_writing', 'При потере кворума etcd ничего страшного не происходит, мастер продолжает принимать запись.'],
+    ['zero_loss_guarantee', 'Failover гарантирует отсутствие потерь данных.'],
   ])('%s: %s', (rule, md) => {
     expect(wrong(gradeText(md))).toEqual([rule]);
   });
@@ -141,6 +154,10 @@ describe('wrong claims by meaning', () => {
     ['no failback', 'Старый лидер вернулся и не стал снова лидером.'],
     ['active/passive', 'HAProxy в паре active/passive с keepalived.'],
     ['gap without loss', 'В id пропуск, но данные не потеряны.'],
+    ['reads on the primary', 'Генератор нагрузки пишет в мастер и читает тоже с мастера, реплики простаивают.'],
+    ['negated relation', 'Реплики в этом скрипте под нагрузку чтения не попадают.'],
+    ['counterfactual', 'С синхронной репликацией потерь не было бы, но у нас асинхронная.'],
+    ['after recovery', 'Запись продолжается после восстановления кворума etcd.'],
   ])('no flag: %s', (_, md) => {
     expect(wrong(gradeText(md))).toEqual([]);
   });
