@@ -127,15 +127,21 @@ function short(text: string): string {
   return text.length > 220 ? `${text.slice(0, 217)}…` : text;
 }
 
-/** READ checks whose newest id goes backwards without a failure between: a log that contradicts itself. */
+/**
+ * Generator logs that contradict themselves: a READ check whose newest id goes backwards without a
+ * failure between, or one that lists fewer than its 3 ids after at least 3 inserts shown.
+ */
 function logContradictions(segments: LogSegment[]): Array<{ line: number; message: string }> {
   const out: Array<{ line: number; message: string }> = [];
   for (const s of segments) {
     let prev: number | null = null;
     let failed = false;
+    let inserts = 0;
     for (const e of s.events) {
       if (e.kind === 'failure' || e.kind === 'restart') failed = true;
+      if (e.kind === 'ok_write') inserts++;
       if (e.kind !== 'ok_read' || !e.ids?.length) continue;
+      if (s.kind === 'generator' && inserts >= 3 && e.ids.length < 3) out.push({ line: e.line, message: `The READ check lists ${e.ids.length} id(s) after ${inserts} inserts shown above it: the course's generator reads the last 3 ids of a table that already holds them.` });
       const top = Math.max(...e.ids);
       if (prev !== null && top < prev && !failed) out.push({ line: e.line, message: `The READ check shows newest id ${top} after an earlier ${prev}, with no failover or error between: ids never go backwards on one primary.` });
       prev = top;

@@ -171,6 +171,11 @@ describe('wrong claims by meaning', () => {
     const md = ['```', '[10:00:01] INSERT: login by A', 'READ check (Last 3 IDs): [12, 11, 10]', '[10:00:02] INSERT: login by B', 'READ check (Last 3 IDs): [9, 8, 7]', '```'].join('\n');
     expect(rules(gradeText(md))).toEqual(['log_contradiction@5']);
   });
+
+  it('a first READ check that cannot follow the inserts shown contradicts the log', () => {
+    const md = ['```', '[10:00:01] INSERT: login by A', '[10:00:02] INSERT: login by B', '[10:00:03] INSERT: login by C', 'READ check (Last 3 IDs): [1]', '```'].join('\n');
+    expect(rules(gradeText(md))).toEqual(['log_contradiction@5']);
+  });
 });
 
 describe("ports: the student's own setup decides", () => {
