@@ -94,7 +94,7 @@ function checks(truth: Truth, setup: Setup): Record<Exclude<RuleId, 'log_contrad
       if (!quorumScope(st) || !NOTHING.in(ws) || /(?<![\p{L}\p{N}])(?:1|одн\p{L}*|один|one)(?![\p{L}\p{N}])/iu.test(st.clause)) return null;
       return { severity: 'error', message: `Losing the etcd quorum is not a non-event: ${truth.faults.etcd_quorum.note}.`, source: `rubrics/measured-truth.yaml (etcd_quorum; ${truth.source})` };
     },
-    zero_loss_guarantee: (st, ws) => {
+    zero_loss_guarantee: (_st, ws) => {
       if (!NO_LOSS.in(ws) || !has(GUARANTEE, ws) || setup.synchronous) return null;
       if (SYNC.in(ws) && !ASYNC.in(ws)) return null;
       return { severity: 'error', message: 'With asynchronous replication (the course\'s default) a crash of the leader can lose the last acknowledged writes that had not reached a replica (bounded by maximum_lag_on_failover); only synchronous_mode guarantees none.', source: `${EXPECTED} (Faults: crash the leader)` };

@@ -51,7 +51,7 @@ function newlines(s: string): number {
 }
 
 /** Text of a line of prose without Markdown decoration. */
-export function plainText(text: string): string {
+function plainText(text: string): string {
   return text
     .replace(/!\[\[[^\]]*\]\]/g, ' ')
     .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')

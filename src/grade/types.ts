@@ -193,7 +193,7 @@ export type LeaderMode = 'stop' | 'kill' | 'network' | 'unknown';
 // ---------------------------------------------------------------------------------------------
 // Claims and grades
 
-export type Severity = 'error' | 'warning' | 'info';
+export type Severity = 'error' | 'warning';
 
 export interface Flag {
   rule: string;
