@@ -44,6 +44,7 @@ function experimentCriterion(c: Criterion, e: ExperimentFinding, rubric: Rubric,
   return {
     id: c.id,
     title: c.title,
+    title_ru: c.title_ru ?? null,
     points: c.points,
     awarded: round(awarded),
     fault: e.fault,
@@ -66,13 +67,13 @@ export function gradeSubmission(doc: SubmissionDoc, opts: GradeOptions): GradeSh
     if (c.measures === 'spof') {
       const notes = [spof.named ? 'names HAProxy a single point of failure' : 'does not name HAProxy a single point of failure', spof.remedy ? 'gives a concrete remedy' : 'gives no concrete remedy (keepalived + VIP, a cloud or Kubernetes load balancer, DNS, multi-host connection strings)'];
       const awarded = round(((spof.named ? 1 : 0) + (spof.remedy ? 1 : 0)) * (c.points / 2));
-      return { id: c.id, title: c.title, points: c.points, awarded, fault: null, state: null, evidence: [spof.named, spof.remedy].filter((q, i, all) => q !== null && all.findIndex((x) => x?.line === q.line && x?.text === q.text) === i) as Quote[], notes, needs_person: null };
+      return { id: c.id, title: c.title, title_ru: c.title_ru ?? null, points: c.points, awarded, fault: null, state: null, evidence: [spof.named, spof.remedy].filter((q, i, all) => q !== null && all.findIndex((x) => x?.line === q.line && x?.text === q.text) === i) as Quote[], notes, needs_person: null };
     }
     if (c.measures === 'claims') {
       // No experiment, nothing to be wrong about: no points for an empty report.
       const share = !tried ? 0 : errors.length === 0 ? 1 : errors.length === 1 ? 0.5 : 0;
       const notes = !tried ? ['no experiment is described, so nothing was checked'] : errors.length ? errors.map((f) => `line ${f.line}: ${f.rule}`) : ['no wrong claim found'];
-      return { id: c.id, title: c.title, points: c.points, awarded: round(c.points * share), fault: null, state: null, evidence: errors.map((f) => ({ line: f.line, text: f.quote })), notes, needs_person: null };
+      return { id: c.id, title: c.title, title_ru: c.title_ru ?? null, points: c.points, awarded: round(c.points * share), fault: null, state: null, evidence: errors.map((f) => ({ line: f.line, text: f.quote })), notes, needs_person: null };
     }
     return experimentCriterion(c, r.attribution.experiments[c.measures as Fault], opts.rubric, flags, r);
   });

@@ -1,3 +1,4 @@
+import type { RuleId } from './claims.js';
 import type { EvidenceState, Fault } from './experiments.js';
 
 /** Words of the grade sheets, English and Russian (the course is in Russian). */
@@ -98,4 +99,20 @@ export const FAULT_NAMES: Record<Lang, Record<Fault, string>> = {
 export const STATE_NAMES: Record<Lang, Record<EvidenceState, string>> = {
   en: { evidenced: 'evidenced', claimed: 'claimed only, nothing backs it', hypothetical: 'hypothetical', absent: 'absent' },
   ru: { evidenced: 'подтверждено', claimed: 'только описано, ничем не подтверждено', hypothetical: 'только предположение', absent: 'нет' },
+};
+
+/** Why each kind of claim is wrong, for Russian sheets (the English sheets carry the full message). */
+export const WHY_RU: Record<RuleId, string> = {
+  reads_to_replicas: 'Генератор курса делает READ check в том же read-write соединении, что и INSERT, поэтому его чтения идут на мастер; на реплики ведёт только порт чтения HAProxy (у бэкендов реплик 0 байт).',
+  quorum_keeps_writing: 'Без кворума etcd (2 из 3 узлов остановлены) лидер не может продлить ключ и сам уходит в read-only: запись отклоняется, даже если лидер жив.',
+  quorum_no_effect: 'Потеря кворума etcd не проходит бесследно: лидер понижает себя, запись отклоняется до возврата кворума.',
+  zero_loss_guarantee: 'При асинхронной репликации (по умолчанию в курсе) падение лидера может потерять последние подтверждённые записи; гарантию даёт только synchronous_mode.',
+  id_gap_as_loss: 'Пропуск в id — не потеря данных: nextval() не откатывается, неудачные вставки тратят id, новый мастер начинает после 32 заранее записанных в WAL значений.',
+  backend_move: 'Серверы не переходят между бэкендами HAProxy: каждый узел есть в обоих, проверка /primary или /replica делает его UP в одном и DOWN в другом.',
+  old_leader_stays: 'В Patroni нет автоматического failback: старый лидер возвращается репликой нового.',
+  vrrp_active_active: 'keepalived/VRRP работает как active/passive: виртуальный IP держит один узел, второй забирает его при отказе первого.',
+  synchronous_replication: 'Репликация в кластере курса асинхронная (по умолчанию в Patroni): синхронная реплика была бы видна в patronictl list как Sync Standby; Lag 0 значит «догнала», а не «синхронная».',
+  log_contradiction: 'Лог генератора противоречит сам себе (id идут назад без failover или READ check не может следовать за показанными вставками).',
+  port_mismatch: 'Порт не совпадает с собственной конфигурацией студента (или, если её нет в отчёте, с docker-compose курса).',
+  unknown_patroni_key: 'Такой настройки в Patroni нет (см. документацию: YAML Configuration Settings, Dynamic Configuration Settings).',
 };

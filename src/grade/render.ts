@@ -6,7 +6,7 @@ import { htmlPage } from '../render/page.js';
 import { renderTemplate } from '../render/templates.js';
 import { FAULTS } from './experiments.js';
 import { formatClock } from './extract/logs.js';
-import { FAULT_NAMES, STATE_NAMES, WORDS, type Lang } from './i18n.js';
+import { FAULT_NAMES, STATE_NAMES, WHY_RU, WORDS, type Lang } from './i18n.js';
 import type { GradeSheet } from './types.js';
 
 function sheetView(g: GradeSheet, lang: Lang) {
@@ -15,7 +15,8 @@ function sheetView(g: GradeSheet, lang: Lang) {
   return {
     ...g,
     t,
-    criteria: g.criteria.map((c) => ({ ...c, state_name: c.state ? STATE_NAMES[lang][c.state] : '' })),
+    criteria: g.criteria.map((c) => ({ ...c, title: lang === 'ru' ? (c.title_ru ?? c.title) : c.title, state_name: c.state ? STATE_NAMES[lang][c.state] : '' })),
+    flags: g.flags.map((f) => ({ ...f, message: lang === 'ru' ? WHY_RU[f.rule] : f.message })),
     experiment_rows: FAULTS.map((f) => {
       const e = g.experiments[f];
       const decided = [...e.evidence.map((x) => `line ${x.line}: ${x.note}`), ...e.mentions.slice(0, 4).map((m) => `line ${m.line} (${m.via}, ${m.mood}): ${m.text}`)];

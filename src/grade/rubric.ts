@@ -11,6 +11,8 @@ const CriterionSchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and _'),
     title: z.string().min(1),
+    /** The title on Russian sheets (`--lang ru`); the English one when absent. */
+    title_ru: z.string().min(1).optional(),
     points: z.number().nonnegative(),
     measures: z.enum(MEASURES),
   })

@@ -1,3 +1,4 @@
+import type { RuleId } from './claims.js';
 import type { EvidenceItem, EvidenceState, ExperimentFinding, Fault } from './experiments.js';
 import type { ParsedMarkdown } from './markdown.js';
 import type { Setup } from './setup.js';
@@ -196,7 +197,7 @@ export type LeaderMode = 'stop' | 'kill' | 'network' | 'unknown';
 export type Severity = 'error' | 'warning';
 
 export interface Flag {
-  rule: string;
+  rule: RuleId;
   severity: Severity;
   line: number;
   quote: string;
@@ -221,6 +222,7 @@ export interface WindowComparison {
 export interface CriterionResult {
   id: string;
   title: string;
+  title_ru: string | null;
   points: number;
   awarded: number;
   /** The experiment it measures, with its evidence state; null for the SPOF and claims criteria. */

@@ -70,6 +70,9 @@ describe('output', () => {
     expect(ru).toContain('# Оценка: sample.md');
     expect(ru).toContain('| остановка реплики | подтверждено |');
     expect(renderSheetMarkdown(g)).toContain('| replica stopped | evidenced |');
+    const planted = gradeText('Генератор нагрузки читает данные с реплик.');
+    expect(renderSheetMarkdown(planted, 'ru')).toContain('Генератор курса делает READ check в том же read-write соединении');
+    expect(renderSheetMarkdown(planted)).toContain('runs its READ check on the same read-write connection');
     const text = explain(g);
     expect(text).toContain('replica: 3/3 [evidenced]');
     expect(text).toContain('evidence line 3 (output)');
