@@ -1,71 +1,37 @@
-import * as L from './lexicon.js';
-import { compareTables, findTables } from './extract/patronictl.js';
+import { attribute, type Attribution, type Fault } from './experiments.js';
+import { findImages } from './extract/images.js';
 import { findSegments, idFindings, windowsOf } from './extract/logs.js';
-import { readNarrative, type Narrative } from './extract/narrative.js';
+import { compareTables, findTables } from './extract/patronictl.js';
+import { DEFAULT_PARAMS, type Params } from './params.js';
+import { readSetup, type Setup } from './setup.js';
 import { describeTruth, type Truth } from './truth.js';
-import type { Experiment, LogWindow, Observed, SubmissionDoc, WindowComparison } from './types.js';
+import type { ImageRef, LeaderMode, LogWindow, Observed, SubmissionDoc, WindowComparison } from './types.js';
 
 /** Everything the grader reads out of one submission before any points are given. */
 export interface Reading {
   doc: SubmissionDoc;
-  narrative: Narrative;
+  attribution: Attribution;
+  setup: Setup;
+  images: ImageRef[];
   observed: Observed;
 }
 
-const PORT = /(?<![\d.])(?<!\d:)(\d{4,5})(?!\d|[.:]\d)/g;
-const CLAUSES = /[,;]|\s(?:а|но|while|whereas|and|и)\s/u;
-
-/** Ports of other services (Patroni's REST API, etcd, HAProxy's stats page): never the database's. */
-const SERVICE_PORTS = new Set([8008, 2379, 2380, 7000, 8404]);
-
-function portsIn(text: string): number[] {
-  return [...text.matchAll(PORT)]
-    .map((m) => Number(m[1]))
-    .filter((p) => p >= 1024 && p <= 65535 && !(p >= 1900 && p <= 2100) && !SERVICE_PORTS.has(p));
-}
-function roleOf(text: string): 'write' | 'read' | null {
-  const w = L.WRITE_ROLE.test(text);
-  const r = L.READ_ROLE.test(text);
-  return w === r ? null : w ? 'write' : 'read';
-}
-
-/** "на 5001 доступны реплики, а на 5002 - мастер": which port the student says is the leader's, which the replicas'. */
-function portClaims(narrative: Narrative): Observed['port_claims'] {
-  const claims: Observed['port_claims'] = [];
-  for (const s of narrative.sentences) {
-    const ports = portsIn(s.text);
-    if (!ports.length) continue;
-    if (ports.length === 1) {
-      const role = roleOf(s.text);
-      if (role) claims.push({ port: ports[0]!, role, line: s.line, text: s.text });
-      continue;
-    }
-    for (const clause of s.text.split(CLAUSES)) {
-      const p = portsIn(clause);
-      const role = roleOf(clause);
-      if (p.length === 1 && role) claims.push({ port: p[0]!, role, line: s.line, text: s.text });
-    }
-  }
-  return claims;
-}
-
-function compareWindow(w: LogWindow, exp: Experiment | null, inferred: string | null, truth: Truth): WindowComparison {
-  const base = { window: w, fault: exp?.fault ?? (inferred ? 'leader' : null), mode: exp?.mode ?? 'unknown', inferred } as const;
+function compareWindow(w: LogWindow, fault: Fault | null, mode: LeaderMode, inferred: string | null, truth: Truth): WindowComparison {
+  const base = { window: w, fault: fault ?? (inferred ? 'leader' : null), mode, inferred } as const;
   if (w.stream === 'read') {
     return { ...base, expected: 'the read port: not compared with write outages', verdict: 'not_compared', note: 'read-port stream' };
   }
-  const fault = base.fault;
-  if (fault === null || fault === 'all_patroni') {
+  if (base.fault === null) {
     return { ...base, expected: '—', verdict: 'not_compared', note: 'the report does not say which fault caused it' };
   }
-  if (fault === 'replica' || fault === 'etcd_one') {
-    const t = truth.faults[fault];
+  if (base.fault === 'replica' || base.fault === 'etcd_one') {
+    const t = truth.faults[base.fault];
     return { ...base, expected: describeTruth(t), verdict: 'unexpected_outage', note: 'writes should not be interrupted by this fault: something else was stopped, or the client failed on its own' };
   }
-  if (fault === 'etcd_quorum' || fault === 'haproxy') {
-    const t = truth.faults[fault];
+  if (base.fault === 'etcd_quorum' || base.fault === 'haproxy') {
+    const t = truth.faults[base.fault];
     if (w.duration_s === null) return { ...base, expected: describeTruth(t), verdict: 'open', note: 'the log ends inside the outage' };
-    return { ...base, expected: describeTruth(t), verdict: 'within', note: fault === 'haproxy' ? 'out while HAProxy was down' : 'refused until the quorum returned' };
+    return { ...base, expected: describeTruth(t), verdict: 'within', note: base.fault === 'haproxy' ? 'out while HAProxy was down' : 'refused until the quorum returned' };
   }
   const key = base.mode === 'stop' ? 'leader_stop' : 'leader_kill';
   const t = truth.faults[key];
@@ -85,11 +51,21 @@ function compareWindow(w: LogWindow, exp: Experiment | null, inferred: string | 
   return { ...base, expected, verdict: 'within', note: w.restarted ? 'includes restarting the client by hand' : '' };
 }
 
-export function readSubmission(doc: SubmissionDoc, truth: Truth): Reading {
+/** How the leader was stopped, from the words of the passage that stopped it. */
+function leaderMode(a: Attribution): LeaderMode {
+  const text = a.experiments.leader.mentions.map((m) => m.text).join(' ');
+  if (/сетев|network|interface|интерфейс|isolat|изолир/iu.test(text)) return 'network';
+  if (/kill|уби|убь|crash|sigkill|pause/iu.test(text)) return 'kill';
+  return /stop|стоп|выключ|отключ|останов|погас/iu.test(text) ? 'stop' : 'unknown';
+}
+
+export function readSubmission(doc: SubmissionDoc, truth: Truth, params: Params = DEFAULT_PARAMS): Reading {
   const tables = findTables(doc.lines);
   const { changes, rejoins } = compareTables(tables);
-  const narrative = readNarrative(doc.lines, tables);
   const segments = findSegments(doc.lines, doc.blocks);
+  const images = findImages(doc.lines, doc.file, doc.root);
+  const attribution = attribute({ doc, tables, segments, images }, params);
+  const mode = leaderMode(attribution);
   const windows: LogWindow[] = [];
   const idGaps: Observed['id_gaps'] = [];
   const vanished: Observed['vanished_ids'] = [];
@@ -105,32 +81,20 @@ export function readSubmission(doc: SubmissionDoc, truth: Truth): Reading {
     vanished.push(...ids.vanished);
   }
   const comparisons = windows.map((w) => {
-    const ctx = narrative.contextAt(w.line);
-    const exp = ctx === null ? null : narrative.experiments[ctx]!;
+    const fault = attribution.faultAt(w.line);
     let inferred: string | null = null;
-    if (!exp && w.end_line !== null) {
+    if (!fault && w.end_line !== null) {
       // A new primary starts its sequence after the values the old one WAL-logged ahead.
       const gap = idGaps.find((g) => g.after_failure && g.size <= 32 && g.line >= w.line && g.line <= w.end_line! + 3);
       if (gap) inferred = `ids jumped by ${gap.size + 1} after the reconnect (line ${gap.line}): a new primary took over`;
     }
-    return compareWindow(w, exp, inferred, truth);
+    return compareWindow(w, fault, fault === 'leader' ? mode : 'unknown', inferred, truth);
   });
   return {
     doc,
-    narrative,
-    observed: {
-      tables,
-      leader_changes: changes,
-      rejoins,
-      segments,
-      windows,
-      id_gaps: idGaps,
-      vanished_ids: vanished,
-      reconnects,
-      restarts,
-      experiments: narrative.experiments,
-      comparisons,
-      port_claims: portClaims(narrative),
-    },
+    attribution,
+    setup: readSetup(doc, segments, truth),
+    images,
+    observed: { tables, leader_changes: changes, rejoins, segments, windows, id_gaps: idGaps, vanished_ids: vanished, reconnects, restarts, comparisons },
   };
 }

@@ -1,55 +1,32 @@
 import { z } from 'zod';
+import { RULES } from './claims.js';
+import { FAULTS } from './experiments.js';
 import { loadYaml } from './yaml.js';
 
-/** Checks the grader knows; a rubric criterion names one of them. */
-export const DETECTORS = [
-  'cluster_started',
-  'haproxy_page',
-  'load_ran',
-  'fault_replica',
-  'fault_leader',
-  'fault_etcd_one',
-  'fault_etcd_quorum',
-  'fault_haproxy',
-  'haproxy_spof',
-  'claims_correct',
-] as const;
-export type DetectorId = (typeof DETECTORS)[number];
-
-/** Claim checks; a rubric may switch some off. */
-export const RULES = [
-  'id_gap_as_loss',
-  'data_loss_claim',
-  'reads_to_replicas',
-  'quorum_no_effect',
-  'quorum_new_leader',
-  'etcd_count_unclear',
-  'etcd_one_outage',
-  'replica_leader_change',
-  'leader_no_effect',
-  'haproxy_no_effect',
-  'zero_loss_guarantee',
-  'port_mismatch',
-  'outage_unexpected',
-  'outage_longer',
-] as const;
-export type RuleId = (typeof RULES)[number];
+/** What a rubric criterion measures: one of the five experiments, the SPOF answer, or the claims. */
+export const MEASURES = [...FAULTS, 'spof', 'claims'] as const;
+export type Measure = (typeof MEASURES)[number];
 
 const CriterionSchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and _'),
     title: z.string().min(1),
+    /** The title on Russian sheets (`--lang ru`); the English one when absent. */
+    title_ru: z.string().min(1).optional(),
     points: z.number().nonnegative(),
-    /** Points for a partial answer; half the points when absent. */
-    partial: z.number().nonnegative().optional(),
-    detector: z.enum(DETECTORS),
+    measures: z.enum(MEASURES),
   })
-  .strict()
-  .refine((c) => c.partial === undefined || c.partial <= c.points, { message: 'partial must not exceed points', path: ['partial'] });
+  .strict();
+
+const fraction = z.number().min(0).max(1);
 
 export const RubricSchema = z
   .object({
     title: z.string().min(1),
+    /** Share of an experiment's points earned when it is only described, with nothing shown. */
+    claimed_fraction: fraction.default(0.5),
+    /** Share earned when the report only says what would happen ("если выключить…"). */
+    hypothetical_fraction: fraction.default(0),
     criteria: z.array(CriterionSchema).min(1),
     /** Claim checks to skip. */
     disabled_rules: z.array(z.enum(RULES)).optional(),
@@ -68,8 +45,4 @@ export type Criterion = z.infer<typeof CriterionSchema>;
 
 export function loadRubric(file: string): Rubric {
   return loadYaml(file, RubricSchema);
-}
-
-export function partialPoints(c: Criterion): number {
-  return c.partial ?? c.points / 2;
 }

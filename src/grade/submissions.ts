@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseLines } from './document.js';
+import { parseMarkdown } from './markdown.js';
 import type { SubmissionDoc } from './types.js';
 
 /**
@@ -25,6 +25,8 @@ interface Found {
   source: string;
 }
 
+/** A folder's README and the labels of a development set are not homework. */
+const NOT_SUBMISSIONS = /^(?:readme|labels)\.md$/i;
 const HW_DIR = /^hw_?3$/i;
 const HW_FILE = /^hw_?3_solution\.md$/i;
 
@@ -62,7 +64,7 @@ function collect(p: string, base: string, out: Found[], skip: ReadonlySet<string
   }
   for (const e of entries(p)) {
     if (e.dir) collect(e.full, base, out, skip);
-    else if (/\.md$/i.test(e.name) && !/^readme\.md$/i.test(e.name)) out.push({ file: e.full, root: null, source: path.relative(base, e.full).split(path.sep).join('/') });
+    else if (/\.md$/i.test(e.name) && !NOT_SUBMISSIONS.test(e.name)) out.push({ file: e.full, root: null, source: path.relative(base, e.full).split(path.sep).join('/') });
   }
 }
 
@@ -97,6 +99,5 @@ export function resolveSubmissions(paths: string[], skip: string[] = []): Submis
 }
 
 export function loadSubmission(file: string, meta: { id: string; source: string; root: string | null }, text = readFileSync(file, 'utf8')): SubmissionDoc {
-  const { lines, blocks } = parseLines(text);
-  return { ...meta, file, lines, blocks };
+  return { ...meta, file, ...parseMarkdown(text) };
 }

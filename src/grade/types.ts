@@ -1,3 +1,8 @@
+import type { RuleId } from './claims.js';
+import type { EvidenceItem, EvidenceState, ExperimentFinding, Fault } from './experiments.js';
+import type { ParsedMarkdown } from './markdown.js';
+import type { Setup } from './setup.js';
+
 /**
  * What the grader reads out of a homework report and what it hands to the renderers.
  * Line numbers are 1-based lines of the submission's Markdown file.
@@ -54,7 +59,7 @@ export interface ImageRef {
   detail: string | null;
 }
 
-export interface SubmissionDoc {
+export interface SubmissionDoc extends Omit<ParsedMarkdown, 'lines' | 'blocks'> {
   /** Stable identifier used for output file names. */
   id: string;
   /** Path shown in reports, relative to what was given on the command line. */
@@ -184,52 +189,21 @@ export interface IdGap {
   explanation: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// The student's narrative
-
-export type FaultKind = 'replica' | 'leader' | 'etcd_one' | 'etcd_quorum' | 'haproxy' | 'all_patroni';
 export type LeaderMode = 'stop' | 'kill' | 'network' | 'unknown';
-
-export type ObservationKind =
-  | 'no_effect'
-  | 'outage'
-  | 'full_outage'
-  | 'failover'
-  | 'rejoin_replica'
-  | 'read_only'
-  | 'keeps_serving'
-  | 'quorum_lost';
-
-export interface Observation {
-  kind: ObservationKind;
-  /** false when the statement is negated ("лидер не изменился"). */
-  positive: boolean;
-  line: number;
-  text: string;
-}
-
-export interface Experiment {
-  fault: FaultKind;
-  /** Line of the sentence where the student says the fault was injected. */
-  line: number;
-  text: string;
-  mode: LeaderMode;
-  /** Last line that still belongs to this experiment's context. */
-  end_line: number;
-  observations: Observation[];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Claims and grades
 
-export type Severity = 'error' | 'warning' | 'info';
+export type Severity = 'error' | 'warning';
 
 export interface Flag {
-  rule: string;
+  rule: RuleId;
   severity: Severity;
   line: number;
   quote: string;
   message: string;
+  /** Where the truth it is judged against comes from. */
+  source: string;
 }
 
 export type Verdict = 'within' | 'longer' | 'unexpected_outage' | 'open' | 'not_compared';
@@ -237,7 +211,7 @@ export type Verdict = 'within' | 'longer' | 'unexpected_outage' | 'open' | 'not_
 export interface WindowComparison {
   window: LogWindow;
   /** The fault the window belongs to (stated by the student, or inferred). */
-  fault: FaultKind | null;
+  fault: Fault | null;
   mode: LeaderMode;
   inferred: string | null;
   expected: string;
@@ -245,16 +219,15 @@ export interface WindowComparison {
   note: string;
 }
 
-export type Level = 'full' | 'partial' | 'none';
-
 export interface CriterionResult {
   id: string;
   title: string;
+  title_ru: string | null;
   points: number;
   awarded: number;
-  level: Level;
-  /** Points a person still has to decide (screenshots), 0 when the text settles it. */
-  pending: number;
+  /** The experiment it measures, with its evidence state; null for the SPOF and claims criteria. */
+  fault: Fault | null;
+  state: EvidenceState | null;
   evidence: Quote[];
   notes: string[];
   needs_person: string | null;
@@ -271,9 +244,7 @@ export interface Observed {
   vanished_ids: Array<{ id: number; line: number }>;
   reconnects: number;
   restarts: number;
-  experiments: Experiment[];
   comparisons: WindowComparison[];
-  port_claims: Array<{ port: number; role: 'write' | 'read'; line: number; text: string }>;
 }
 
 export interface GradeSheet {
@@ -283,10 +254,15 @@ export interface GradeSheet {
   truth_source: string;
   total: number;
   max: number;
-  pending: number;
   criteria: CriterionResult[];
+  experiments: Record<Fault, ExperimentFinding>;
+  spof: { named: Quote | null; remedy: Quote | null };
   flags: Flag[];
   images: ImageRef[];
+  /** Whether image files were compared with the submission's folder (a bare .md cannot say). */
+  images_checked: boolean;
+  false_evidence: EvidenceItem[];
+  setup: Setup;
   needs_person: string[];
   observed: Observed;
 }

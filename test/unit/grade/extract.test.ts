@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseLines, sentences } from '../../../src/grade/document.js';
+import { sentences } from '../../../src/grade/language.js';
+import { parseMarkdown } from '../../../src/grade/markdown.js';
 import { findSegments, idFindings, windowsOf } from '../../../src/grade/extract/logs.js';
 import { compareTables, findTables } from '../../../src/grade/extract/patronictl.js';
 
-const parse = (md: string) => parseLines(md);
+const parse = (md: string) => parseMarkdown(md);
 const segmentsOf = (md: string) => {
   const { lines, blocks } = parse(md);
   return findSegments(lines, blocks);
@@ -12,21 +13,46 @@ const fence = (...lines: string[]) => ['```', ...lines, '```'].join('\n');
 
 describe('document', () => {
   it('numbers lines, finds fences (also unclosed and nested in lists) and headings', () => {
-    const { lines, blocks } = parse('# Title\r\ntext\n- item\n  ~~~bash\n  code\n  ~~~\n```\nopen');
+    const { lines, blocks, sections } = parse('# Title\r\ntext\n- item\n\n  ~~~bash\n  code\n  ~~~\n\n```\nopen');
     expect(lines.map((l) => [l.n, l.code, l.heading])).toEqual([
       [1, false, 1],
       [2, false, null],
       [3, false, null],
-      [4, true, null],
+      [4, false, null],
       [5, true, null],
       [6, true, null],
       [7, true, null],
-      [8, true, null],
+      [8, false, null],
+      [9, true, null],
+      [10, true, null],
     ]);
     expect(blocks.map((b) => [b.start, b.end, b.lang, b.lines.map((l) => l.n)])).toEqual([
-      [4, 6, 'bash', [5]],
-      [7, 8, '', [8]],
+      [5, 7, 'bash', [6]],
+      [9, 10, '', [10]],
     ]);
+    expect(sections.map((s) => [s.line, s.title])).toEqual([[1, 'Title']]);
+  });
+
+  it('does not open a block at inline triple backticks', () => {
+    const md = ['Run ```text``` to see it.', '```bash docker stop etcd2``` and then more text', '', '## After', 'docker stop patroni1'].join('\n');
+    const { lines, blocks, sections, prose } = parse(md);
+    expect(blocks).toEqual([]);
+    expect(lines.every((l) => !l.code)).toBe(true);
+    expect(sections.map((s) => s.title)).toEqual(['After']);
+    expect(prose.map((p) => p.line)).toEqual([1, 2, 4, 5]);
+  });
+
+  it('gives table rows and list items their own source lines, and joins hard-wrapped sentences', () => {
+    const md = ['Intro line that wraps', 'onto the next line.', '', '| a | b |', '|---|---|', '| x | y |', '| z | w |', '', '- one', '- two'].join('\n');
+    const { prose, tables } = parse(md);
+    expect(prose.map((p) => [p.line, p.kind, p.text])).toEqual([
+      [1, 'text', 'Intro line that wraps onto the next line.'],
+      [6, 'table_row', 'x | y'],
+      [7, 'table_row', 'z | w'],
+      [9, 'text', 'one'],
+      [10, 'text', 'two'],
+    ]);
+    expect(tables.map((t) => [t.line, t.header])).toEqual([[4, ['a', 'b']]]);
   });
 
   it('splits sentences but keeps section numbers with their text', () => {

@@ -5,6 +5,7 @@ import { loadRubric } from '../../../src/grade/rubric.js';
 import { loadSubmission } from '../../../src/grade/submissions.js';
 import { loadTruth } from '../../../src/grade/truth.js';
 import type { GradeSheet } from '../../../src/grade/types.js';
+import { FAULTS } from '../../../src/grade/experiments.js';
 
 export const PROJECT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SUBMISSIONS = fileURLToPath(new URL('../../../../shared/submissions/', import.meta.url));
@@ -27,10 +28,16 @@ export function criterion(g: GradeSheet, id: string) {
   return c;
 }
 
-export function faults(g: GradeSheet): string[] {
-  return g.observed.experiments.map((e) => e.fault);
+/** The evidence state of every experiment, in the CSV's order. */
+export function states(g: GradeSheet): string[] {
+  return FAULTS.map((f) => g.experiments[f].state);
 }
 
 export function rules(g: GradeSheet): string[] {
   return g.flags.map((f) => `${f.rule}@${f.line}`);
+}
+
+/** Rules of the flags that count as wrong claims. */
+export function wrong(g: GradeSheet): string[] {
+  return g.flags.filter((f) => f.severity === 'error').map((f) => f.rule);
 }

@@ -2,12 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gradeSubmission } from '../../../src/grade/grade.js';
+import { renderSheetMarkdown } from '../../../src/grade/render.js';
 import { findImages } from '../../../src/grade/extract/images.js';
 import { loadRubric, RubricSchema } from '../../../src/grade/rubric.js';
 import { resolveSubmissions } from '../../../src/grade/submissions.js';
 import { faultOfRun, loadTruth, truthFromRuns, TruthSchema } from '../../../src/grade/truth.js';
 import { ConfigError, loadYaml } from '../../../src/grade/yaml.js';
-import { PROJECT, truth } from './helpers.js';
+import { PROJECT, rubric, truth } from './helpers.js';
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(tmpdir(), 'grade-'));
@@ -89,6 +91,20 @@ describe('images', () => {
     expect(images[6]!.remote).toBe(true);
   });
 
+  it('counts images that cannot be seen as false evidence, and says whether files were checked', () => {
+    const report = ['## Остановка HAProxy', 'Остановил haproxy — приложение потеряло доступ.', '![stats](img/Stats.PNG)', '![log](img/log.png)'].join('\n');
+    const root = tree({ 'hw3/HW_3_SOLUTION.md': report, 'hw3/img/Stats.png': '', 'hw3/img/log.png': '' });
+    const options = { rubric, rubricFile: 'rubrics/default.yaml', truth };
+    const inFolder = gradeSubmission(resolveSubmissions([root])[0]!, options);
+    expect(inFolder.images_checked).toBe(true);
+    expect(inFolder.false_evidence.map((e) => e.line)).toEqual([3]);
+    expect(inFolder.experiments.haproxy.state).toBe('evidenced');
+    const bare = gradeSubmission(resolveSubmissions([path.join(root, 'hw3/HW_3_SOLUTION.md')])[0]!, options);
+    expect(bare.images_checked).toBe(false);
+    expect(bare.false_evidence).toEqual([]);
+    expect(renderSheetMarkdown(bare)).toContain('not checked');
+  });
+
   it('does not look for files when only the Markdown file was given', () => {
     const root = tree({ 'x.md': md });
     const images = findImages(resolveSubmissions([path.join(root, 'x.md')])[0]!.lines, path.join(root, 'x.md'), null);
@@ -98,25 +114,25 @@ describe('images', () => {
 
 describe('rubric and truth files', () => {
   it('ships a valid rubric and truth', () => {
-    expect(loadRubric(`${PROJECT}rubrics/default.yaml`).criteria.map((c) => c.id)).toContain('fault_etcd_quorum');
+    expect(loadRubric(`${PROJECT}rubrics/default.yaml`).criteria.map((c) => c.id)).toContain('etcd_quorum');
     expect(loadTruth(`${PROJECT}rubrics/measured-truth.yaml`).course.ports).toEqual({ write: 5002, read: 5001 });
   });
 
-  it('reports file:line:column for a bad value, an unknown detector and a missing key', () => {
+  it('reports file:line:column for a bad value, an unknown measure and a missing key', () => {
     const text = [
       'title: t',
       'criteria:',
       '  - id: a',
       '    title: A',
       '    points: lots',
-      '    detector: fault_leader',
+      '    measures: leader',
       '  - id: a',
       '    title: B',
       '    points: 1',
-      '    detector: guess_the_grade',
+      '    measures: guess_the_grade',
       '  - id: c',
       '    points: 1',
-      '    detector: load_ran',
+      '    measures: claims',
     ].join('\n');
     let error: ConfigError | null = null;
     try {
@@ -127,13 +143,13 @@ describe('rubric and truth files', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.problems).toEqual([
       expect.stringMatching(/^rubrics\/bad\.yaml:5:13: criteria\.0\.points: /),
-      expect.stringMatching(/^rubrics\/bad\.yaml:10:15: criteria\.1\.detector: /),
+      expect.stringMatching(/^rubrics\/bad\.yaml:10:15: criteria\.1\.measures: /),
       expect.stringMatching(/^rubrics\/bad\.yaml:11:5: criteria\.2\.title: /),
     ]);
   });
 
   it('reports a duplicate criterion id at its line', () => {
-    const text = 'title: t\ncriteria:\n  - { id: a, title: A, points: 1, detector: load_ran }\n  - id: a\n    title: B\n    points: 1\n    detector: haproxy_spof\n';
+    const text = 'title: t\ncriteria:\n  - { id: a, title: A, points: 1, measures: claims }\n  - id: a\n    title: B\n    points: 1\n    measures: spof\n';
     expect(() => loadYaml('r.yaml', RubricSchema, text)).toThrow('r.yaml:4:9: criteria.1.id: duplicate criterion id "a"');
   });
 

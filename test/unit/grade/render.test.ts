@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvCell, toCsv } from '../../../src/render/csv.js';
 import { gradeSubmission } from '../../../src/grade/grade.js';
-import { renderSheetHtml, renderSheetMarkdown, renderSummaryCsv, renderSummaryHtml, writeGrades } from '../../../src/grade/render.js';
+import { explain, renderSheetHtml, renderSheetMarkdown, renderSummaryCsv, renderSummaryHtml, writeGrades } from '../../../src/grade/render.js';
 import { resolveSubmissions } from '../../../src/grade/submissions.js';
 import { gradeText, rubric, SUBMISSIONS, truth } from './helpers.js';
 
@@ -20,21 +20,8 @@ describe('output', () => {
   it('is byte-identical when the same input is graded twice', () => {
     const a = writeTo();
     const b = writeTo();
-    expect([...a.keys()]).toEqual([
-      '000_9605b719e4a8489b.html',
-      '000_9605b719e4a8489b.md',
-      '001_6f899263feb6ddfd.html',
-      '001_6f899263feb6ddfd.md',
-      '002_0c60e40863728572.html',
-      '002_0c60e40863728572.md',
-      '003_60e100a1d87916b4.html',
-      '003_60e100a1d87916b4.md',
-      '004_875e7d040a9bf069.html',
-      '004_875e7d040a9bf069.md',
-      'index.html',
-      'index.md',
-      'summary.csv',
-    ]);
+    const ids = resolveSubmissions([SUBMISSIONS]).map((d) => d.id);
+    expect([...a.keys()]).toEqual([...ids.flatMap((id) => [`${id}.html`, `${id}.md`]), 'index.html', 'index.md', 'summary.csv'].sort());
     for (const [name, content] of a) expect(b.get(name), name).toBe(content);
   });
 
@@ -68,12 +55,28 @@ describe('output', () => {
     const sheets = gradeAll();
     const csv = renderSummaryCsv(sheets).split('\r\n');
     expect(csv[0]).toBe(
-      'submission,points,max,pending,cluster_started,haproxy_page,load_ran,fault_replica,fault_leader,fault_etcd_one,fault_etcd_quorum,fault_haproxy,haproxy_spof,claims_correct,errors,warnings,needs_person,broken_images',
+      'submission,points,max,replica,leader,etcd_one,etcd_quorum,haproxy,spof_named,remedy_named,wrong_claims,false_evidence,needs_person,points_replica,points_leader,points_etcd_one,points_etcd_quorum,points_haproxy,points_spof,points_claims',
     );
-    expect(csv[5]).toBe('submissions/004_875e7d040a9bf069.md,16,20,0,2,0,2,2,3,1,2,2,0,2,0,0,0,0');
+    expect(csv.find((r) => r.includes('004_'))).toBe('submissions/004_875e7d040a9bf069.md,18,20,evidenced,evidenced,evidenced,evidenced,evidenced,no,no,0,0,no,3,4,2,4,3,0,2');
+    expect(csv.find((r) => r.includes('Xelerezex'))).toMatch(/,claimed,claimed,claimed,claimed,claimed,yes,yes,0,5,no,/);
     const html = renderSummaryHtml(sheets);
     expect(html).toContain('href="000_9605b719e4a8489b.html"');
     expect(html).toContain('<table>');
+  });
+
+  it('writes Russian sheets with --lang ru and explains each criterion by its lines', () => {
+    const g = gradeText(['## Остановка реплики', 'Остановил patroni2, запись продолжилась.', '```', '| patroni2 | Replica | stopped | |', '```'].join('\n'));
+    const ru = renderSheetMarkdown(g, 'ru');
+    expect(ru).toContain('# Оценка: sample.md');
+    expect(ru).toContain('| остановка реплики | подтверждено |');
+    expect(renderSheetMarkdown(g)).toContain('| replica stopped | evidenced |');
+    const planted = gradeText('Генератор нагрузки читает данные с реплик.');
+    expect(renderSheetMarkdown(planted, 'ru')).toContain('Генератор курса делает READ check в том же read-write соединении');
+    expect(renderSheetMarkdown(planted)).toContain('runs its READ check on the same read-write connection');
+    const text = explain(g);
+    expect(text).toContain('replica: 3/3 [evidenced]');
+    expect(text).toContain('evidence line 3 (output)');
+    expect(text).toContain('sentence line 2 (done): Остановил patroni2, запись продолжилась.');
   });
 
   it('quotes CSV cells and defuses formulas', () => {
