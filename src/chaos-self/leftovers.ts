@@ -49,6 +49,9 @@ export function findLeftovers(s: LabSnapshot, lab: LabNames): string[] {
   }
   const cgroupRe = new RegExp(`/${lab.cgroup.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|$)`, 'm');
   for (const p of s.processes) {
+    // A zombie is dead and holds nothing: it waits for its parent (PID 1, once the runner that
+    // started it was killed) to reap it, which no teardown can do for it.
+    if (p.state === 'Z' || p.state === 'X') continue;
     const inGroup = cgroupRe.test(p.cgroup);
     if (inGroup || p.cmdline.includes(`${lab.base}/`)) {
       const what = p.state === 'T' ? 'stopped process' : 'process';

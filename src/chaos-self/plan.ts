@@ -60,11 +60,24 @@ export function allKinds(): Array<Pick<PlannedCase, 'point' | 'attack'>> {
   return [...KILL_POINTS.flatMap((point) => ATTACKS.map((attack) => ({ point, attack }) as const)), { point: 'warmup', attack: 'disk-full' }];
 }
 
-export function planCases(count: number, seed: number): PlannedCase[] {
+type Kind = Pick<PlannedCase, 'point' | 'attack'>;
+
+/** "SIGKILL@up,disk-full@warmup" → those kinds; an unknown name is an error naming the known ones. */
+export function parseKinds(text: string): Kind[] {
+  const known = allKinds();
+  return text.split(',').map((item) => {
+    const [attack, point] = item.trim().split('@');
+    const k = known.find((x) => x.attack === attack && x.point === point);
+    if (!k) throw new Error(`unknown case kind "${item}" (known: ${known.map((x) => `${x.attack}@${x.point}`).join(', ')})`);
+    return k;
+  });
+}
+
+export function planCases(count: number, seed: number, kinds: Kind[] = allKinds()): PlannedCase[] {
   const rand = seeded(seed);
   const out: PlannedCase[] = [];
   while (out.length < count) {
-    const round = allKinds();
+    const round = [...kinds];
     // Fisher–Yates, so every kind comes once per round whatever the count.
     for (let i = round.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { LAB } from '../cluster/local/lab.js';
 import { caseLine, chaosContext, prepareWorkDir, runCase, summarise, type CaseResult } from '../chaos-self/run.js';
-import { planCases } from '../chaos-self/plan.js';
+import { parseKinds, planCases } from '../chaos-self/plan.js';
 import { main } from './run.js';
 
 const program = new Command('chaos-self')
@@ -19,7 +19,8 @@ const program = new Command('chaos-self')
   .option('--cases <n>', 'how many cases', (v) => Number.parseInt(v, 10), 30)
   .option('--seed <n>', 'seed of the plan (the same seed gives the same cases)', (v) => Number.parseInt(v, 10))
   .option('--max-minutes <n>', 'start no case after this many minutes', (v) => Number(v), 50)
-  .action(async (opts: { cases: number; seed?: number; maxMinutes: number }) => {
+  .option('--kinds <list>', 'only these kinds, e.g. SIGKILL@up,disk-full@warmup (default: every attack at every point)')
+  .action(async (opts: { cases: number; seed?: number; maxMinutes: number; kinds?: string }) => {
     if (process.getuid?.() !== 0) throw new Error('chaos-self drives the local driver: it needs root');
     if (!Number.isInteger(opts.cases) || opts.cases < 1) throw new Error('--cases must be a whole number >= 1');
     const seed = opts.seed ?? Date.now() % 1_000_000;
@@ -32,7 +33,7 @@ const program = new Command('chaos-self')
       ctx.stopping.child?.('SIGINT');
     });
     const drill = await prepareWorkDir(workDir);
-    const plan = planCases(opts.cases, seed);
+    const plan = planCases(opts.cases, seed, opts.kinds ? parseKinds(opts.kinds) : undefined);
     const deadline = Date.now() + opts.maxMinutes * 60_000;
     console.log(`chaos-self: lab ${LAB.number} (${lab.prefix}*, ${lab.net}0/24, cgroup ${lab.cgroup}), ${plan.length} case(s), seed ${seed}, work folder ${workDir}`);
     const done: CaseResult[] = [];

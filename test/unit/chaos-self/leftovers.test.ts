@@ -12,6 +12,8 @@ const clean: LabSnapshot = {
     { pid: 10, cgroup: '0::/patroni-drill-12/patroni1/patroni\n', cmdline: '/usr/bin/python3 /usr/bin/patroni /var/lib/patroni-drill/local-12/patroni1/patroni.yml', state: 'S' },
     { pid: 11, cgroup: '0::/patroni-drill-110/etcd1/etcd\n', cmdline: 'etcd --name etcd1', state: 'S' },
     { pid: 12, cgroup: '0::/\n', cmdline: 'bash', state: 'S' },
+    // Killed with the lab, not yet reaped by PID 1: dead, not left.
+    { pid: 13, cgroup: '0::/patroni-drill-11/patroni1/patroni\n', cmdline: '', state: 'Z' },
   ],
   cgroups: [],
   baseExists: false,

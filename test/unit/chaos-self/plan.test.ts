@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allKinds, ATTACKS, KILL_POINTS, planCases } from '../../../src/chaos-self/plan.js';
+import { allKinds, ATTACKS, KILL_POINTS, parseKinds, planCases } from '../../../src/chaos-self/plan.js';
 
 describe('the chaos-self case planner', () => {
   it('covers every kill point × attack and the full disk within one round', () => {
@@ -24,5 +24,11 @@ describe('the chaos-self case planner', () => {
     }
     // 30 cases = one full round of 21 kinds, then 9 more.
     expect(new Set(plan.map((c) => `${c.point}/${c.attack}`)).size).toBe(21);
+  });
+
+  it('can be limited to chosen kinds, and names the known ones for a typo', () => {
+    const plan = planCases(4, 3, parseKinds('SIGKILL@up, disk-full@warmup'));
+    expect(plan.map((c) => `${c.attack}@${c.point}`).sort()).toEqual(['SIGKILL@up', 'SIGKILL@up', 'disk-full@warmup', 'disk-full@warmup']);
+    expect(() => parseKinds('SIGKILL@lunch')).toThrow(/unknown case kind "SIGKILL@lunch" \(known: SIGINT@up, /);
   });
 });
