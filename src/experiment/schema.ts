@@ -569,6 +569,38 @@ const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required
   'disk-full': { allowed: [], required: [] },
 };
 
+/**
+ * A fault's settings as `npm run cluster -- fault` takes them (strings from the command line, the
+ * other side as node names), checked by the same rules as an experiment file's inject step.
+ */
+export function faultParams(
+  fault: FaultKind,
+  given: { from?: string; direction?: Direction; loss?: string; rate?: string; cpu?: string },
+): FaultParams {
+  const rule = FAULT_OPTIONS[fault];
+  for (const key of OPTION_KEYS) {
+    // direction has a default on the command line; it only matters to partition.
+    if (key !== 'direction' && given[key] !== undefined && !rule.allowed.includes(key)) throw new Error(`--${key} applies to ${FAULT_KINDS.filter((k) => FAULT_OPTIONS[k].allowed.includes(key)).join(', ')}, not to ${fault}`);
+  }
+  for (const key of rule.required) if (given[key] === undefined) throw new Error(`${fault} needs --${key} (${OPTION_EXAMPLES[key]})`);
+  const parse = <T>(schema: z.ZodType<T>, value: string | undefined): T | undefined => {
+    if (value === undefined) return undefined;
+    const r = schema.safeParse(value);
+    if (!r.success) throw new Error(r.error.issues[0]!.message);
+    return r.data;
+  };
+  const params: FaultParams = {};
+  if (given.from !== undefined) params.peers = given.from.split(',').map((x) => x.trim()).filter(Boolean);
+  if (fault === 'partition') params.direction = given.direction ?? 'both';
+  const loss = parse(percent('loss'), given.loss);
+  const rate = parse(bandwidth, given.rate);
+  const cpu = parse(percent('cpu'), given.cpu);
+  if (loss !== undefined) params.loss_pct = loss;
+  if (rate !== undefined) params.rate_kbit = rate;
+  if (cpu !== undefined) params.cpu_pct = cpu;
+  return params;
+}
+
 const stepBranches = [
   z
     .strictObject({
