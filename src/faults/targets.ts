@@ -156,7 +156,8 @@ export async function etcdLeader(access: ClusterAccess): Promise<string | null> 
   const etcd = access.nodes.filter((n) => n.kind === 'etcd');
   const answers = await Promise.allSettled(
     etcd.map(async (e) => {
-      const res = await fetch(`http://${e.address}:${ETCD_CLIENT_PORT}/metrics`, { signal: AbortSignal.timeout(1000) });
+      // /metrics is a few hundred kB: generous on a busy machine.
+      const res = await fetch(`http://${e.address}:${ETCD_CLIENT_PORT}/metrics`, { signal: AbortSignal.timeout(5000) });
       return /^etcd_server_is_leader 1$/m.test(await res.text()) ? e.name : null;
     }),
   );

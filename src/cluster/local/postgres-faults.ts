@@ -52,7 +52,10 @@ export async function forceWalSwitches(socket: Endpoint, superuser: DbCredential
     try {
       await query(socket, superuser, "SELECT pg_logical_emit_message(false, 'patroni-drill', 'disk-full'), pg_switch_wal()");
     } catch (err) {
-      return `PostgreSQL stopped at WAL segment switch ${i} (${(err as Error).message.split('\n')[0]})`;
+      const why = (err as Error).message.split('\n')[0];
+      // A replica refuses pg_switch_wal but keeps running; its WAL receiver is what the full disk stops.
+      const alive = await query(socket, superuser, 'SELECT 1').then(() => true, () => false);
+      return alive ? `pg_switch_wal refused (${why}); PostgreSQL still running` : `PostgreSQL stopped at WAL segment switch ${i} (${why})`;
     }
   }
   return `PostgreSQL still running after ${tries} WAL segment switches (recycled segments left)`;

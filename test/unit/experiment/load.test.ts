@@ -31,6 +31,8 @@ describe('the experiment files in experiments/', () => {
   it('are all there', async () => {
     expect(await listExperiments()).toEqual([
       'all-patroni-stop',
+      'cpu-starved-leader',
+      'etcd-leader-kill',
       'etcd-member-loss',
       'etcd-quorum-loss',
       'etcd-quorum-loss-failsafe',
@@ -39,16 +41,22 @@ describe('the experiment files in experiments/', () => {
       'haproxy-vip-failover',
       'keepalived-kill',
       'leader-crash',
+      'leader-dcs-partition',
       'leader-isolation',
       'leader-pause',
+      'leader-replicas-partition',
       'leader-stop',
       'leader-stop-production',
+      'lossy-leader',
       'patroni-kill9',
       'pgbouncer-stop-leader',
+      'postgres-crash-leader',
       'replica-isolation',
       'replica-isolation-production',
+      'replica-lag-failover',
       'replica-stop',
       'switchover',
+      'wal-disk-full',
     ]);
   });
 
