@@ -74,9 +74,11 @@ program
   .option('--loss <percent>', 'loss: share of outgoing packets dropped, e.g. 10%')
   .option('--rate <rate>', 'bandwidth: outgoing rate cap, e.g. 1mbit')
   .option('--cpu <percent>', 'cpu-starve: CPU quota as a share of one core, e.g. 10%')
+  .option('--delay <duration>', "delay: added to each direction of the node's connections to its peers, e.g. 200ms")
+  .option('--jitter <duration>', 'delay: ± this much, uniform, e.g. 50ms')
   .addOption(driverOption())
   .addOption(composeOption())
-  .action(async (kind: string, node: string, opts: DriverOpts & { from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string }) => {
+  .action(async (kind: string, node: string, opts: DriverOpts & { from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string }) => {
     const fault = faultKind(kind);
     // The experiment file's own rules for a fault's settings, so both say the same.
     const params = faultParams(fault, opts);

@@ -83,7 +83,8 @@ export interface ClusterAccess {
  * Patroni daemon; PostgreSQL keeps running) ↔ start Patroni, pause ↔ resume, isolate ↔ reconnect,
  * partition (drop traffic between the node and some peers, one way or both) ↔ remove the rules,
  * loss (drop a share of the node's outgoing packets) ↔ remove the rule, bandwidth (cap the node's
- * outgoing rate) ↔ remove the cap, postgres-crash (SIGKILL of the postmaster only; Patroni restarts
+ * outgoing rate) ↔ remove the cap, delay (a proxy hop holding the node's own connections to its
+ * peers delay ± jitter each way; this kernel has no netem) ↔ remove the hop, postgres-crash (SIGKILL of the postmaster only; Patroni restarts
  * it or fails over) ↔ nothing (Patroni is the inverse), replay-pause (pg_wal_replay_pause on a
  * replica) ↔ pg_wal_replay_resume, cpu-starve (a CPU quota on the node) ↔ lift the quota,
  * disk-full (fill the node's pg_wal filesystem) ↔ free it.
@@ -97,6 +98,7 @@ export const FAULT_KINDS = [
   'partition',
   'loss',
   'bandwidth',
+  'delay',
   'postgres-crash',
   'replay-pause',
   'cpu-starve',
@@ -117,6 +119,7 @@ export const FAULT_TARGETS: Readonly<Record<FaultKind, { nodes: readonly NodeKin
   partition: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
   loss: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
   bandwidth: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
+  delay: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
   'postgres-crash': { nodes: ['patroni'], components: false, what: 'a Patroni node' },
   'replay-pause': { nodes: ['patroni'], components: false, what: 'a replica' },
   'cpu-starve': { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
@@ -129,7 +132,7 @@ export type Direction = (typeof DIRECTIONS)[number];
 
 /** The settings of a fault beyond its kind and target; each kind reads only its own. */
 export interface FaultParams {
-  /** partition, loss, bandwidth: only traffic with these nodes (names); every peer when absent. */
+  /** partition, loss, bandwidth, delay: only traffic with these nodes (names); every peer when absent. */
   peers?: string[];
   /** partition: which way to cut (default both). */
   direction?: Direction;
@@ -137,6 +140,9 @@ export interface FaultParams {
   loss_pct?: number;
   /** bandwidth: outgoing rate cap, kbit/s. */
   rate_kbit?: number;
+  /** delay: added to each direction of the node's connections to its peers, ms, ± jitter_ms. */
+  delay_ms?: number;
+  jitter_ms?: number;
   /** cpu-starve: CPU quota, percent of one core. */
   cpu_pct?: number;
 }

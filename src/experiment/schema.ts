@@ -544,7 +544,7 @@ const bandwidth = z
   })
   .refine((kbit) => kbit >= 8, { error: 'rate must be at least 8kbit' });
 
-const OPTION_KEYS = ['from', 'direction', 'loss', 'rate', 'cpu'] as const;
+const OPTION_KEYS = ['from', 'direction', 'loss', 'rate', 'cpu', 'delay', 'jitter'] as const;
 type OptionKey = (typeof OPTION_KEYS)[number];
 const OPTION_EXAMPLES: Record<OptionKey, string> = {
   from: 'e.g. from: etcd:all',
@@ -552,6 +552,8 @@ const OPTION_EXAMPLES: Record<OptionKey, string> = {
   loss: 'e.g. loss: 10%',
   rate: 'e.g. rate: 1mbit',
   cpu: 'e.g. cpu: 10%',
+  delay: 'e.g. delay: 200ms',
+  jitter: 'e.g. jitter: 50ms',
 };
 /** Which of the step's settings each fault kind reads, and which it cannot do without. */
 const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required: readonly OptionKey[] }> = {
@@ -563,6 +565,7 @@ const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required
   partition: { allowed: ['from', 'direction'], required: [] },
   loss: { allowed: ['from', 'loss'], required: ['loss'] },
   bandwidth: { allowed: ['from', 'rate'], required: ['rate'] },
+  delay: { allowed: ['from', 'delay', 'jitter'], required: ['delay'] },
   'postgres-crash': { allowed: [], required: [] },
   'replay-pause': { allowed: [], required: [] },
   'cpu-starve': { allowed: ['cpu'], required: ['cpu'] },
@@ -575,7 +578,7 @@ const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required
  */
 export function faultParams(
   fault: FaultKind,
-  given: { from?: string; direction?: Direction; loss?: string; rate?: string; cpu?: string },
+  given: { from?: string; direction?: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string },
 ): FaultParams {
   const rule = FAULT_OPTIONS[fault];
   for (const key of OPTION_KEYS) {
@@ -598,6 +601,11 @@ export function faultParams(
   if (loss !== undefined) params.loss_pct = loss;
   if (rate !== undefined) params.rate_kbit = rate;
   if (cpu !== undefined) params.cpu_pct = cpu;
+  const delay = parse(positiveDuration(), given.delay);
+  if (delay !== undefined) {
+    params.delay_ms = delay;
+    params.jitter_ms = parse(duration(), given.jitter) ?? 0;
+  }
   return params;
 }
 
@@ -618,6 +626,8 @@ const stepBranches = [
       loss: percent('loss').optional().describe('loss: share of outgoing packets dropped, e.g. 10%.'),
       rate: bandwidth.optional().describe('bandwidth: outgoing rate cap, e.g. 1mbit or 500kbit.'),
       cpu: percent('cpu').optional().describe('cpu-starve: CPU quota as a share of one core, e.g. 10%.'),
+      delay: positiveDuration().optional().describe('delay: added to each direction of the node\'s connections to its peers, e.g. 200ms.'),
+      jitter: duration().optional().describe('delay: each chunk is held delay ± up to this much (uniform), e.g. 50ms.'),
     })
     .superRefine(checkTiming)
     .superRefine((s, ctx) => {
@@ -642,6 +652,7 @@ const stepBranches = [
         ...(s.loss !== undefined ? { loss_pct: s.loss } : {}),
         ...(s.rate !== undefined ? { rate_kbit: s.rate } : {}),
         ...(s.cpu !== undefined ? { cpu_pct: s.cpu } : {}),
+        ...(s.delay !== undefined ? { delay_ms: s.delay, jitter_ms: s.jitter ?? 0 } : {}),
       };
       return {
         kind: 'inject',

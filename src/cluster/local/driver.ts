@@ -199,6 +199,12 @@ export class LocalDriver implements ClusterDriver {
         const how = await net.bandwidth(n.name, required(params.rate_kbit, 'rate'), params.peers ? this.peers(n, params).map((p) => p.address) : null);
         return { detail: how };
       }
+      case 'delay': {
+        wholeNode();
+        const links = this.peers(n, params).flatMap((p) => this.links(n, p));
+        const delayMs = required(params.delay_ms, 'delay');
+        return { detail: await net.delay(n.name, n.address, links, delayMs, params.jitter_ms ?? 0, path.join(this.dir(n), 'delay-proxy.log')) };
+      }
       case 'postgres-crash':
         return { detail: await crashPostgres(path.join(this.dir(this.patroniNode(n, fault)), 'data')) };
       case 'replay-pause':
@@ -235,6 +241,8 @@ export class LocalDriver implements ClusterDriver {
         return net.healLoss(n.name);
       case 'bandwidth':
         return net.healBandwidth(n.name);
+      case 'delay':
+        return net.healDelay(n.name);
       case 'postgres-crash':
         // Patroni restarts its PostgreSQL (or the cluster fails over): there is nothing to undo.
         return;
@@ -258,6 +266,17 @@ export class LocalDriver implements ClusterDriver {
     if (!peer) throw new Error(`no peer of ${n.name} to measure against`);
     const port = peer.kind === 'etcd' ? 2379 : peer.kind === 'patroni' ? PORTS.rest : PORTS.stats;
     return { name: peer.name, address: peer.address, port };
+  }
+
+  /** The connections `from` opens to `to` that the driver itself configured: the links a delay can slow. */
+  private links(from: LocalNode, to: LocalNode): net.Link[] {
+    const pg = this.required().spec.topology.pgbouncer ? PORTS.pgbouncer : PORTS.pg;
+    const at = (port: number, http: string | null): net.Link => ({ address: to.address, port, http });
+    if (from.kind === 'etcd' && to.kind === 'etcd') return [at(2380, '/version')];
+    if (from.kind === 'patroni' && to.kind === 'etcd') return [at(2379, '/health')];
+    if (from.kind === 'patroni' && to.kind === 'patroni') return [at(PORTS.rest, '/patroni'), at(PORTS.pg, null)];
+    if (from.kind === 'haproxy' && to.kind === 'patroni') return [at(PORTS.rest, '/patroni'), at(pg, null)];
+    return [];
   }
 
   private patroniNode(n: LocalNode, fault: FaultKind): LocalNode {

@@ -1,6 +1,10 @@
 import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../util/time.js';
 import type { Direction } from '../types.js';
+import { createCgroup, killAll } from './cgroup.js';
 import { nsName } from './netns.js';
+import { launch } from './processes.js';
 
 /**
  * Network faults short of pulling the cable, made inside the node's own namespace, so every rule is
@@ -20,17 +24,19 @@ async function iptablesOk(node: string, args: string[]): Promise<boolean> {
   return (await execa('ip', ['netns', 'exec', nsName(node), 'iptables', '-w', ...args], { reject: false })).exitCode === 0;
 }
 
+type Table = 'filter' | 'nat';
+
 /** A fresh chain of ours, jumped to from the given built-in chains. */
-async function freshChain(node: string, chain: string, from: Array<'INPUT' | 'OUTPUT'>): Promise<void> {
-  await removeChain(node, chain);
-  await iptables(node, ['-N', chain]);
-  for (const builtin of from) await iptables(node, ['-I', builtin, '-j', chain]);
+async function freshChain(node: string, chain: string, from: Array<'INPUT' | 'OUTPUT'>, table: Table = 'filter'): Promise<void> {
+  await removeChain(node, chain, table);
+  await iptables(node, ['-t', table, '-N', chain]);
+  for (const builtin of from) await iptables(node, ['-t', table, '-I', builtin, '-j', chain]);
 }
 
-async function removeChain(node: string, chain: string): Promise<void> {
-  for (const builtin of ['INPUT', 'OUTPUT']) while (await iptablesOk(node, ['-D', builtin, '-j', chain]));
-  await iptablesOk(node, ['-F', chain]);
-  await iptablesOk(node, ['-X', chain]);
+async function removeChain(node: string, chain: string, table: Table = 'filter'): Promise<void> {
+  for (const builtin of ['INPUT', 'OUTPUT']) while (await iptablesOk(node, ['-t', table, '-D', builtin, '-j', chain]));
+  await iptablesOk(node, ['-t', table, '-F', chain]);
+  await iptablesOk(node, ['-t', table, '-X', chain]);
 }
 
 /** Drops traffic between the node and `peers` (addresses): in = from them, out = to them. */
@@ -75,6 +81,85 @@ export async function bandwidth(node: string, kbit: number, peers: string[] | nu
 
 export async function healBandwidth(node: string): Promise<void> {
   await tc(node, ['qdisc', 'del', 'dev', 'eth0', 'root'], false);
+}
+
+const DELAY = 'PDRILL-DELAY';
+/** The proxy runs as nobody, so the steering rules can leave its own connections alone. */
+const PROXY_UID = 65534;
+const FIRST_PROXY_PORT = 20_000;
+const PROXY_SCRIPT = fileURLToPath(new URL('./delay-proxy.ts', import.meta.url));
+const TSX = fileURLToPath(import.meta.resolve('tsx'));
+
+/** A connection the node opens to a peer's service, which a delay fault steers through the proxy. */
+export interface Link {
+  address: string;
+  port: number;
+  /** An HTTP path on that port, to measure the delay with; null when the service is not HTTP. */
+  http: string | null;
+}
+
+/**
+ * Delays what the node sends and receives on its own connections to `links`: a proxy in its
+ * namespace holds every chunk delay ± jitter each way, DNAT steers new connections into it, and a
+ * reset ends the connections opened before, so the daemons reconnect through it. Connections the
+ * peers open to the node are left alone: delay the peers too (etcd:all) for every direction.
+ */
+export async function delay(node: string, address: string, links: Link[], delayMs: number, jitterMs: number, logFile: string): Promise<string> {
+  if (links.length === 0) throw new Error(`delay: ${node} opens no connection to the nodes asked for`);
+  await healDelay(node);
+  const measured = links.find((l) => l.http !== null);
+  const before = measured ? await httpTime(node, measured) : null;
+  const group = `${node}/delay`;
+  await createCgroup(group);
+  const mapped = links.map((l, i) => ({ ...l, proxyPort: FIRST_PROXY_PORT + i }));
+  await launch({
+    node,
+    group,
+    logFile,
+    argv: [
+      'setpriv', `--reuid=${PROXY_UID}`, `--regid=${PROXY_UID}`, '--clear-groups',
+      process.execPath, '--import', TSX, PROXY_SCRIPT, address, String(delayMs), String(jitterMs),
+      ...mapped.map((m) => `${m.proxyPort}=${m.address}:${m.port}`),
+    ],
+  });
+  await waitFor('the delay proxy listening', async () => ((await probe(node, address, mapped[0]!.proxyPort, 1, 1000)).lost === 0 ? true : undefined), {
+    timeoutMs: 20_000,
+    intervalMs: 200,
+  });
+  await freshChain(node, DELAY, ['OUTPUT'], 'nat');
+  await freshChain(node, DELAY, ['OUTPUT']);
+  for (const m of mapped) {
+    const flow = ['-p', 'tcp', '-d', m.address, '--dport', String(m.port), '-m', 'owner', '!', '--uid-owner', String(PROXY_UID)];
+    await iptables(node, ['-t', 'nat', '-A', DELAY, ...flow, '-j', 'DNAT', '--to-destination', `${address}:${m.proxyPort}`]);
+    // New connections were steered above; what still goes straight to the peer is an older one.
+    await iptables(node, ['-A', DELAY, ...flow, '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+  }
+  const how = `TCP proxy hop in ${nsName(node)} holding each chunk ${delayMs} ± ${jitterMs} ms each way, on ${mapped.length} link(s)`;
+  if (!measured || !before) return how;
+  const after = await httpTime(node, measured);
+  return `${how}; asked ${delayMs} ± ${jitterMs} ms (a request and its answer: ${2 * delayMs} ms more), measured ${fmt(after)} ms per HTTP request to ${measured.address}:${measured.port} against ${fmt(before)} ms before`;
+}
+
+const fmt = (ms: number | null) => (ms === null ? '?' : ms.toFixed(1));
+
+export async function healDelay(node: string): Promise<void> {
+  await removeChain(node, DELAY, 'nat');
+  await removeChain(node, DELAY);
+  // Ends the proxied connections: the daemons reconnect straight to their peers.
+  await killAll(`${node}/delay`);
+}
+
+/** Median time of a few HTTP requests from inside the node, ms. */
+async function httpTime(node: string, link: Link, attempts = 5): Promise<number | null> {
+  const times: number[] = [];
+  for (let i = 0; i < attempts; i++) {
+    const r = await execa('ip', ['netns', 'exec', nsName(node), 'curl', '-s', '-o', '/dev/null', '-m', '5', '-w', '%{time_total}', `http://${link.address}:${link.port}${link.http}`], {
+      reject: false,
+    });
+    if (r.exitCode === 0) times.push(Number(r.stdout) * 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times.length ? times[Math.floor(times.length / 2)]! : null;
 }
 
 export interface ProbeResult {

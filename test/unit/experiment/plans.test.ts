@@ -123,6 +123,11 @@ describe('fault settings', () => {
   - inject: partition
     target: replica:other
     id: q
+  - inject: delay
+    target: etcd:all
+    delay: 200ms
+    jitter: 50ms
+    id: d
   - heal: all
 `),
       FILE,
@@ -133,6 +138,7 @@ describe('fault settings', () => {
       ['bandwidth', { kind: 'etcd_leader' }, { from: [{ kind: 'etcd', count: 'all' }], rate_kbit: 1500 }, 'etcd-leader from etcd:all'],
       ['cpu-starve', { kind: 'role', role: 'leader' }, { cpu_pct: 20 }, 'leader'],
       ['partition', { kind: 'role', role: 'replica', other: true }, { direction: 'both' }, 'replica:other'],
+      ['delay', { kind: 'etcd', count: 'all' }, { delay_ms: 200, jitter_ms: 50 }, 'etcd:all'],
       'heal',
     ]);
   });
