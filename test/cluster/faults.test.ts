@@ -81,6 +81,32 @@ describe('local driver: partial faults on a real cluster', () => {
     expect(await tc()).not.toContain('htb');
   });
 
+  it('delay steers etcd1\'s own peer connections through a proxy that adds the asked latency, and heal takes it out', async () => {
+    const outcome = await driver.inject('delay', 'etcd1', { delay_ms: 150, jitter_ms: 0 });
+    const [, after, before] = /measured ([0-9.]+) ms per HTTP request .* against ([0-9.]+) ms before/.exec(outcome!.detail)!;
+    // A request and its answer each held 150 ms.
+    expect(Number(after) - Number(before)).toBeGreaterThan(250);
+    /** etcd1's own connections to its peers' :2380, and whether each goes into the proxy (DNAT keeps the peer as the socket's view). */
+    const etcdLinks = async () => {
+      const r = await execa('ip', ['netns', 'exec', nsName('etcd1'), 'ss', '-tneH', 'state', 'established'], { reject: false });
+      const rows = r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length > 3);
+      const proxied = new Set(rows.filter((f) => /:2000\d$/.test(f[2]!)).map((f) => f[3]!.split(':')[1]));
+      return rows
+        .filter((f) => f[3]!.endsWith(':2380') && !f.join(' ').includes('uid:65534'))
+        .map((f) => ({ port: f[2]!.split(':')[1]!, viaProxy: proxied.has(f[2]!.split(':')[1]!) }));
+    };
+    // The connections etcd had before were ended; the ones it opened again go into the proxy.
+    await waitFor('etcd1 reconnected through the proxy', async () => {
+      const links = await etcdLinks();
+      return links.length > 0 && links.every((l) => l.viaProxy) ? true : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 500 });
+    await driver.heal('delay', 'etcd1');
+    await waitFor('etcd1 straight to its peers again', async () => {
+      const links = await etcdLinks();
+      return links.length > 0 && links.every((l) => !l.viaProxy) ? true : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 500 });
+  });
+
   it('replay-pause pauses replay on a replica, refuses the primary, and heal resumes it', async () => {
     await driver.inject('replay-pause', replica);
     expect((await sql<{ p: boolean }>(replica, 'SELECT pg_is_wal_replay_paused() AS p'))[0]!.p).toBe(true);
@@ -94,9 +120,16 @@ describe('local driver: partial faults on a real cluster', () => {
     const before = (await readFile(pidFile, 'utf8')).split('\n')[0];
     const outcome = await driver.inject('postgres-crash', replica);
     expect(outcome?.detail).toContain(`PID ${before}`);
-    await streaming(replica);
-    const after = (await readFile(pidFile, 'utf8')).split('\n')[0];
+    const after = await waitFor('a new postmaster', async () => {
+      const pid = (await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0];
+      return pid && pid !== before ? pid : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
     expect(after).not.toBe(before);
+    await waitFor(`${replica} in recovery again`, () => sql<{ r: boolean }>(replica, 'SELECT pg_is_in_recovery() AS r').then(([row]) => (row?.r ? true : undefined), () => undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+    await streaming(replica);
   });
 
   it('cpu-starve puts every process of the node under a CFS quota, and heal lifts it', async () => {

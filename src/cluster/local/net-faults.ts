@@ -134,6 +134,11 @@ export async function delay(node: string, address: string, links: Link[], delayM
     // New connections were steered above; what still goes straight to the peer is an older one.
     await iptables(node, ['-A', DELAY, ...flow, '-j', 'REJECT', '--reject-with', 'tcp-reset']);
   }
+  // A connection that only receives (etcd's stream readers) never sends into the rule above: end
+  // the old connections outright, and the daemons reconnect through the proxy.
+  for (const m of mapped) {
+    await execa('ip', ['netns', 'exec', nsName(node), 'ss', '-K', 'state', 'established', 'dst', m.address, 'dport', '=', `:${m.port}`], { reject: false });
+  }
   const how = `TCP proxy hop in ${nsName(node)} holding each chunk ${delayMs} ± ${jitterMs} ms each way, on ${mapped.length} link(s)`;
   if (!measured || !before) return how;
   const after = await httpTime(node, measured);
