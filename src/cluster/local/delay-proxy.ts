@@ -19,17 +19,32 @@ if (!listenAddress || !Number.isFinite(delayMs) || !Number.isFinite(jitterMs) ||
 /** Uniform in [delay - jitter, delay + jitter], never below 0. */
 const holdFor = () => Math.max(0, delayMs + (Math.random() * 2 - 1) * jitterMs);
 
-/** Writes chunks to `to` once each has been held; a later chunk never overtakes an earlier one. */
+/**
+ * Writes chunks to `to` once each has been held. One queue and one timer per direction: timers of
+ * different lengths that fall due in the same millisecond may fire in either order, and a byte
+ * stream delivered out of order is corrupt (etcd panicked on it), so the queue alone decides the order.
+ */
 function delayedPipe(from: net.Socket, to: net.Socket): void {
-  let lastRelease = 0;
-  from.on('data', (chunk: Buffer) => {
-    const release = Math.max(Date.now() + holdFor(), lastRelease);
-    lastRelease = release;
-    setTimeout(() => {
-      if (!to.destroyed) to.write(chunk);
-    }, release - Date.now());
-  });
-  from.on('end', () => setTimeout(() => to.end(), Math.max(0, lastRelease - Date.now())));
+  const queue: Array<{ release: number; chunk: Buffer | null }> = [];
+  let timer: NodeJS.Timeout | null = null;
+  const pump = () => {
+    timer = null;
+    while (queue.length > 0 && queue[0]!.release <= Date.now()) {
+      const { chunk } = queue.shift()!;
+      if (to.destroyed) continue;
+      if (chunk === null) to.end();
+      else to.write(chunk);
+    }
+    if (queue.length > 0) timer = setTimeout(pump, Math.max(0, queue[0]!.release - Date.now()));
+  };
+  const push = (chunk: Buffer | null) => {
+    const last = queue.at(-1)?.release ?? 0;
+    queue.push({ release: Math.max(Date.now() + holdFor(), last), chunk });
+    if (timer === null) timer = setTimeout(pump, Math.max(0, queue[0]!.release - Date.now()));
+  };
+  from.on('data', (chunk: Buffer) => push(chunk));
+  // The end of the stream is held like the data before it.
+  from.on('end', () => push(null));
 }
 
 for (const mapping of mappings) {
