@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { createDriver, type DriverName } from '../cluster/index.js';
 import { profileSpec, PROFILES } from '../cluster/profiles.js';
 import { formatMembers, memberRows } from '../cluster/status.js';
-import { FAULT_KINDS, type ClusterAccess, type FaultKind } from '../cluster/types.js';
+import { DIRECTIONS, FAULT_KINDS, type ClusterAccess, type Direction, type FaultKind } from '../cluster/types.js';
+import { faultParams } from '../experiment/schema.js';
 import { endpoints } from './endpoints.js';
 import { leftoverHint, main, runCli } from './run.js';
 
@@ -72,21 +73,44 @@ program
     }
   });
 
-for (const verb of ['fault', 'heal'] as const) {
-  program
-    .command(`${verb} <kind> <node>`)
-    .description(verb === 'fault' ? `inject a fault on a node (${FAULT_KINDS.join(', ')})` : 'heal a fault injected on a node')
-    .addOption(driverOption())
+program
+  .command('fault <kind> <node>')
+  .description(`inject a fault on a node (${FAULT_KINDS.join(', ')})`)
+  .option('--from <nodes>', 'partition, loss, bandwidth: the other side, comma-separated node names (default: every other node)')
+  .addOption(new Option('--direction <way>', 'partition: in, out or both').choices([...DIRECTIONS]).default('both'))
+  .option('--loss <percent>', 'loss: share of outgoing packets dropped, e.g. 10%')
+  .option('--rate <rate>', 'bandwidth: outgoing rate cap, e.g. 1mbit')
+  .option('--cpu <percent>', 'cpu-starve: CPU quota as a share of one core, e.g. 10%')
+  .option('--delay <duration>', "delay: added to each direction of the node's connections to its peers, e.g. 200ms")
+  .option('--jitter <duration>', 'delay: ± this much, uniform, e.g. 50ms')
+  .addOption(driverOption())
   .addOption(composeOption())
-    .action(async (kind: string, node: string, opts: DriverOpts) => {
-      if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
-        throw new Error(`unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})`);
-      }
-      const driver = await driverFrom(opts);
-      await driver.attach();
-      await (verb === 'fault' ? driver.inject(kind as FaultKind, node) : driver.heal(kind as FaultKind, node));
-      console.log(`${verb === 'fault' ? 'injected' : 'healed'} ${kind} on ${node}`);
-    });
+  .action(async (kind: string, node: string, opts: DriverOpts & { from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string }) => {
+    const fault = faultKind(kind);
+    // The experiment file's own rules for a fault's settings, so both say the same.
+    const params = faultParams(fault, opts);
+    const driver = await driverFrom(opts);
+    await driver.attach();
+    const outcome = await driver.inject(fault, node, params);
+    console.log(`injected ${kind} on ${node}${outcome ? `: ${outcome.detail}` : ''}`);
+  });
+
+program
+  .command('heal <kind> <node>')
+  .description('heal a fault injected on a node')
+  .addOption(driverOption())
+  .addOption(composeOption())
+  .action(async (kind: string, node: string, opts: DriverOpts) => {
+    const fault = faultKind(kind);
+    const driver = await driverFrom(opts);
+    await driver.attach();
+    await driver.heal(fault, node);
+    console.log(`healed ${kind} on ${node}`);
+  });
+
+function faultKind(kind: string): FaultKind {
+  if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})`);
+  return kind as FaultKind;
 }
 
 function printEndpoints(a: ClusterAccess, showSecrets: boolean): void {

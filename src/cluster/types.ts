@@ -82,10 +82,77 @@ export interface ClusterAccess {
 /**
  * Faults a driver can inject on a node, each with its inverse (heal):
  * stop ↔ start (graceful), kill (SIGKILL the whole node) ↔ start, kill-patroni (kill -9 of only the
- * Patroni daemon; PostgreSQL keeps running) ↔ start Patroni, pause ↔ resume, isolate ↔ reconnect.
+ * Patroni daemon; PostgreSQL keeps running) ↔ start Patroni, pause ↔ resume, isolate ↔ reconnect,
+ * partition (drop traffic between the node and some peers, one way or both) ↔ remove the rules,
+ * loss (drop a share of the node's outgoing packets) ↔ remove the rule, bandwidth (cap the node's
+ * outgoing rate) ↔ remove the cap, delay (a proxy hop holding the node's own connections to its
+ * peers delay ± jitter each way; this kernel has no netem) ↔ remove the hop, postgres-crash (SIGKILL of the postmaster only; Patroni restarts
+ * it or fails over) ↔ nothing (Patroni is the inverse), replay-pause (pg_wal_replay_pause on a
+ * replica) ↔ pg_wal_replay_resume, cpu-starve (a CPU quota on the node) ↔ lift the quota,
+ * disk-full (fill the node's pg_wal filesystem) ↔ free it.
  */
-export const FAULT_KINDS = ['stop', 'kill', 'kill-patroni', 'pause', 'isolate'] as const;
+export const FAULT_KINDS = [
+  'stop',
+  'kill',
+  'kill-patroni',
+  'pause',
+  'isolate',
+  'partition',
+  'loss',
+  'bandwidth',
+  'delay',
+  'postgres-crash',
+  'replay-pause',
+  'cpu-starve',
+  'disk-full',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * What each fault can act on: the kinds of node, and whether it also takes one component of a node
+ * ("patroni1/pgbouncer"). The experiment loader refuses any other target before a cluster is up.
+ */
+export const FAULT_TARGETS: Readonly<Record<FaultKind, { nodes: readonly NodeKind[]; components: boolean; what: string }>> = {
+  stop: { nodes: ['etcd', 'patroni', 'haproxy'], components: true, what: 'any node or component' },
+  kill: { nodes: ['etcd', 'patroni', 'haproxy'], components: true, what: 'any node or component' },
+  'kill-patroni': { nodes: ['patroni'], components: false, what: 'a Patroni node' },
+  pause: { nodes: ['etcd', 'patroni', 'haproxy'], components: true, what: 'any node or component' },
+  isolate: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
+  partition: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
+  loss: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
+  bandwidth: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
+  delay: { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
+  'postgres-crash': { nodes: ['patroni'], components: false, what: 'a Patroni node' },
+  'replay-pause': { nodes: ['patroni'], components: false, what: 'a replica' },
+  'cpu-starve': { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
+  'disk-full': { nodes: ['patroni'], components: false, what: 'a Patroni node' },
+};
+
+/** Which way a partition cuts, seen from the target: in = it hears nothing from the peers, out = they hear nothing from it. */
+export const DIRECTIONS = ['in', 'out', 'both'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** The settings of a fault beyond its kind and target; each kind reads only its own. */
+export interface FaultParams {
+  /** partition, loss, bandwidth, delay: only traffic with these nodes (names); every peer when absent. */
+  peers?: string[];
+  /** partition: which way to cut (default both). */
+  direction?: Direction;
+  /** loss: share of outgoing packets dropped, percent. */
+  loss_pct?: number;
+  /** bandwidth: outgoing rate cap, kbit/s. */
+  rate_kbit?: number;
+  /** delay: added to each direction of the node's connections to its peers, ms, ± jitter_ms. */
+  delay_ms?: number;
+  jitter_ms?: number;
+  /** cpu-starve: CPU quota, percent of one core. */
+  cpu_pct?: number;
+}
+
+/** What an injection did, in words: the mechanism, and what was measured against what was asked. */
+export interface FaultOutcome {
+  detail: string;
+}
 
 export interface Versions {
   postgres: string;
@@ -120,7 +187,8 @@ export interface ClusterDriver {
   attach(): Promise<ClusterAccess>;
   /** Removes every process, file, namespace, route, rule or container the driver made. Idempotent. */
   down(): Promise<void>;
-  inject(fault: FaultKind, target: FaultTarget): Promise<void>;
+  /** Injects a fault; the outcome, when the driver has one, says how and what it measured. */
+  inject(fault: FaultKind, target: FaultTarget, params?: FaultParams): Promise<FaultOutcome | void>;
   heal(fault: FaultKind, target: FaultTarget): Promise<void>;
   /** Runs patronictl against the cluster (switchover, edit-config), bounded by a timeout. */
   patronictl(args: string[], timeoutMs?: number): Promise<string>;

@@ -224,8 +224,8 @@ async function runStep(step: Step, c: StepContext): Promise<string | null | unde
       const begin = { ...base, fault: step.fault, target: step.target_text, ...(step.id ? { id: step.id } : {}) };
       c.event({ ...begin, phase: 'begin' });
       try {
-        const f = await c.ledger.inject(step.fault, step.target, step.id);
-        c.event({ ...begin, phase: 'end', id: f.id, nodes: f.targets.map((t) => t.node), roles: f.targets.map((t) => t.role) });
+        const f = await c.ledger.inject(step.fault, step.target, step.id, step.params);
+        c.event({ ...begin, phase: 'end', id: f.id, nodes: f.targets.map((t) => t.node), roles: f.targets.map((t) => t.role), ...(f.detail ? { detail: f.detail } : {}) });
       } catch (err) {
         c.event({ ...begin, phase: 'error', detail: (err as Error).message });
         throw err;

@@ -4,8 +4,8 @@
  * whose input side is also the JSON Schema editors use to complete the files.
  */
 import { z } from 'zod';
-import { DEFAULT_SETTINGS as D } from '../cluster/profiles.js';
-import { FAULT_KINDS, type FaultKind } from '../cluster/types.js';
+import { DEFAULT_SETTINGS as D, nodeNames, PROFILES } from '../cluster/profiles.js';
+import { DIRECTIONS, FAULT_KINDS, FAULT_TARGETS, type Direction, type FaultKind, type FaultParams, type NodeKind } from '../cluster/types.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../util/duration.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -27,14 +27,36 @@ export type Profile = 'course' | 'production';
 /** false = asynchronous; true = synchronous_mode; 'strict' = synchronous_mode_strict as well. */
 export type SynchronousMode = boolean | 'strict';
 
-export type TargetSpec =
+/** The members an `each:` block runs its steps for, in turn. */
+export const EACH_OVER = ['replicas', 'patroni', 'etcd'] as const;
+export type EachOver = (typeof EACH_OVER)[number];
+
+export type TargetSpec = (
   | { kind: 'role'; role: 'leader' | 'replica' | 'replicas' | 'sync_standby' }
   | { kind: 'etcd'; count: number | 'majority' | 'minority' | 'all' }
+  /** The etcd member that is the Raft leader when the step runs. */
+  | { kind: 'etcd_leader' }
   | { kind: 'haproxy'; which: 'active' | 'all' | 'backup' }
   | { kind: 'patroni_all' }
   | { kind: 'pgbouncer'; on: 'leader' }
   | { kind: 'keepalived'; which: 'active' }
-  | { kind: 'node'; name: string };
+  | { kind: 'node'; name: string }
+  /**
+   * `$name` inside `each: replicas`: the replica iteration `iteration` of block `block` is about,
+   * chosen when first used (one no earlier iteration had) and the same node for the rest of it.
+   */
+  | { kind: 'bound'; name: string; block: number; iteration: number }
+) & {
+  /** replica:other: leave out every node an earlier inject of the run hit. */
+  other?: boolean;
+  /** Leave out the nodes these earlier faults (ids) hit. */
+  not?: string[];
+};
+
+/** A fault's settings as the file gives them: its other side as targets, resolved when it runs. */
+export interface FaultOptions extends Omit<FaultParams, 'peers'> {
+  from?: TargetSpec[];
+}
 
 /** Patroni's dynamic configuration as the drill sets it; ttl, loop_wait, retry_timeout in seconds. */
 export interface PatroniSettings {
@@ -81,8 +103,10 @@ export interface LoadSpec {
  * step starts after_ms after the previous step ended (0 = right after).
  */
 export interface StepTiming {
-  /** Position in `steps`, as EventRecord.step records it. */
+  /** Position in `steps` once each/repeat blocks are expanded, as EventRecord.step records it. */
   index: number;
+  /** Where the file wrote it: ['steps', 2] or, inside a block, ['steps', 2, 'steps', 0]. */
+  source: (string | number)[];
   at_ms: number | null;
   after_ms: number;
 }
@@ -94,6 +118,8 @@ export interface InjectStep extends StepTiming {
   /** The target as the file wrote it, for events and reports. */
   target_text: string;
   id: string | null;
+  /** The kind's own settings (partition's other side and direction, loss, rate, CPU share). */
+  params: FaultOptions;
 }
 
 export interface HealStep extends StepTiming {
@@ -163,6 +189,8 @@ const KEYWORD_TARGETS: ReadonlyMap<string, TargetSpec> = new Map<string, TargetS
   ['etcd:majority', { kind: 'etcd', count: 'majority' }],
   ['etcd:minority', { kind: 'etcd', count: 'minority' }],
   ['etcd:all', { kind: 'etcd', count: 'all' }],
+  ['etcd-leader', { kind: 'etcd_leader' }],
+  ['replica:other', { kind: 'role', role: 'replica', other: true }],
   ['haproxy', { kind: 'haproxy', which: 'active' }],
   ['haproxy:all', { kind: 'haproxy', which: 'all' }],
   ['haproxy:backup', { kind: 'haproxy', which: 'backup' }],
@@ -174,10 +202,12 @@ const KEYWORD_TARGETS: ReadonlyMap<string, TargetSpec> = new Map<string, TargetS
 /** The forms a target can take, for messages. */
 export const TARGET_FORMS = [
   ...ROLE_TARGETS,
+  'replica:other',
   'etcd:N',
   'etcd:majority',
   'etcd:minority',
   'etcd:all',
+  'etcd-leader',
   'haproxy',
   'haproxy:all',
   'haproxy:backup',
@@ -185,6 +215,7 @@ export const TARGET_FORMS = [
   'pgbouncer:leader',
   'keepalived:active',
   'a node name such as patroni2',
+  '$name inside each: replicas',
 ];
 
 const ETCD_COUNT_RE = /^etcd:([1-9][0-9]*)$/;
@@ -194,9 +225,10 @@ const ETCD_COUNT_RE = /^etcd:([1-9][0-9]*)$/;
  */
 const NODE_NAME_RE = /^[a-z][a-z0-9-]*[0-9]$/;
 const NODE_NAME_PATTERN = NODE_NAME_RE.source;
+const BINDING_RE = /^\$([a-z][a-z0-9_]*)$/;
 const TARGET_PATTERN =
-  '^(?:leader|replicas?|sync_standby|etcd:(?:[1-9][0-9]*|majority|minority|all)|haproxy(?::all|:backup)?' +
-  `|patroni:all|pgbouncer:leader|keepalived:active|${NODE_NAME_PATTERN.slice(1, -1)})$`;
+  '^(?:leader|replicas?|replica:other|sync_standby|etcd:(?:[1-9][0-9]*|majority|minority|all)|etcd-leader|haproxy(?::all|:backup)?' +
+  `|patroni:all|pgbouncer:leader|keepalived:active|${NODE_NAME_PATTERN.slice(1, -1)}|${BINDING_RE.source.slice(1, -1)})$`;
 
 function targetError(input: unknown): string {
   const text = typeof input === 'string' ? input : String(input);
@@ -214,15 +246,22 @@ export function parseTarget(s: string): TargetSpec {
   const etcd = ETCD_COUNT_RE.exec(s);
   if (etcd) return { kind: 'etcd', count: Number(etcd[1]) };
   if (NODE_NAME_RE.test(s)) return { kind: 'node', name: s };
+  const bound = BINDING_RE.exec(s);
+  // Block and iteration are filled in when the each: block around it is expanded.
+  if (bound) return { kind: 'bound', name: bound[1]!, block: -1, iteration: -1 };
   throw new Error(targetError(s));
 }
 
 export function formatTarget(t: TargetSpec): string {
   switch (t.kind) {
     case 'role':
-      return t.role;
+      return t.other ? `${t.role}:other` : t.role;
     case 'etcd':
       return `etcd:${t.count}`;
+    case 'etcd_leader':
+      return 'etcd-leader';
+    case 'bound':
+      return `$${t.name}`;
     case 'haproxy':
       return t.which === 'active' ? 'haproxy' : `haproxy:${t.which}`;
     case 'patroni_all':
@@ -466,7 +505,7 @@ function checkTiming(s: TimingInput, ctx: z.RefinementCtx): void {
   }
 }
 
-const resolveTiming = (s: TimingInput): Omit<StepTiming, 'index'> => ({
+const resolveTiming = (s: TimingInput): Omit<StepTiming, 'index' | 'source'> => ({
   at_ms: s.at ?? null,
   after_ms: s.at === undefined ? (s.after ?? 0) : 0,
 });
@@ -482,31 +521,159 @@ const patroniSettingsChange = z
   })
   .refine((c) => Object.values(c).some((v) => v !== undefined), { error: 'name at least one setting to change' });
 
-type StepOutput = Omit<InjectStep, 'index'> | Omit<HealStep, 'index'> | Omit<WaitStep, 'index'> |
-  Omit<SwitchoverStep, 'index'> | Omit<ConfigStep, 'index'> | Omit<SleepStep, 'index'>;
+type Unplaced<T> = Omit<T, 'index' | 'source'>;
+type StepOutput = Unplaced<InjectStep> | Unplaced<HealStep> | Unplaced<WaitStep> | Unplaced<SwitchoverStep> | Unplaced<ConfigStep> | Unplaced<SleepStep>;
+
+const targetText = z
+  .string({ error: (iss) => targetError(iss.input) })
+  .regex(new RegExp(TARGET_PATTERN), { error: (iss) => targetError(iss.input) });
+const targetList = z.union([targetText, z.array(targetText).min(1, { error: 'name at least one target' })], {
+  error: (iss) => `expected a target or a list of targets, got ${show(iss.input)}`,
+});
+const idList = z.union([faultId, z.array(faultId).min(1, { error: 'name at least one fault id' })], {
+  error: (iss) => `expected a fault id or a list of ids, got ${show(iss.input)}`,
+});
+
+const PERCENT_RE = /^([0-9]+(?:\.[0-9]+)?)\s*%$/;
+const percent = (what: string) =>
+  z
+    .union([z.number(), z.string().regex(PERCENT_RE)], {
+      error: (iss) => `invalid ${what} ${show(iss.input)} (expected a percentage such as 10%)`,
+    })
+    .transform((v) => (typeof v === 'number' ? v : Number(PERCENT_RE.exec(v)![1])))
+    .refine((v) => v > 0 && v <= 100, { error: `${what} must be more than 0% and at most 100%` });
+
+const RATE_RE = /^([0-9]+(?:\.[0-9]+)?)\s*(kbit|mbit|gbit)$/;
+const RATE_UNIT = { kbit: 1, mbit: 1000, gbit: 1_000_000 } as const;
+const bandwidth = z
+  .string({ error: (iss) => `invalid rate ${show(iss.input)} (expected e.g. 1mbit, 500kbit)` })
+  .regex(RATE_RE, { error: (iss) => `invalid rate ${show(iss.input)} (expected e.g. 1mbit, 500kbit)` })
+  .transform((v) => {
+    const [, n, unit] = RATE_RE.exec(v)!;
+    return Number(n) * RATE_UNIT[unit as keyof typeof RATE_UNIT];
+  })
+  .refine((kbit) => kbit >= 8, { error: 'rate must be at least 8kbit' });
+
+const OPTION_KEYS = ['from', 'direction', 'loss', 'rate', 'cpu', 'delay', 'jitter'] as const;
+type OptionKey = (typeof OPTION_KEYS)[number];
+const OPTION_EXAMPLES: Record<OptionKey, string> = {
+  from: 'e.g. from: etcd:all',
+  direction: 'in, out or both',
+  loss: 'e.g. loss: 10%',
+  rate: 'e.g. rate: 1mbit',
+  cpu: 'e.g. cpu: 10%',
+  delay: 'e.g. delay: 200ms',
+  jitter: 'e.g. jitter: 50ms',
+};
+/** Which of the step's settings each fault kind reads, and which it cannot do without. */
+const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required: readonly OptionKey[] }> = {
+  stop: { allowed: [], required: [] },
+  kill: { allowed: [], required: [] },
+  'kill-patroni': { allowed: [], required: [] },
+  pause: { allowed: [], required: [] },
+  isolate: { allowed: [], required: [] },
+  partition: { allowed: ['from', 'direction'], required: [] },
+  loss: { allowed: ['from', 'loss'], required: ['loss'] },
+  bandwidth: { allowed: ['from', 'rate'], required: ['rate'] },
+  delay: { allowed: ['from', 'delay', 'jitter'], required: ['delay'] },
+  'postgres-crash': { allowed: [], required: [] },
+  'replay-pause': { allowed: [], required: [] },
+  'cpu-starve': { allowed: ['cpu'], required: ['cpu'] },
+  'disk-full': { allowed: [], required: [] },
+};
+
+/**
+ * A fault's settings as `npm run cluster -- fault` takes them (strings from the command line, the
+ * other side as node names), checked by the same rules as an experiment file's inject step.
+ */
+export function faultParams(
+  fault: FaultKind,
+  given: { from?: string; direction?: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string },
+): FaultParams {
+  const rule = FAULT_OPTIONS[fault];
+  for (const key of OPTION_KEYS) {
+    // direction has a default on the command line; it only matters to partition.
+    if (key !== 'direction' && given[key] !== undefined && !rule.allowed.includes(key)) throw new Error(`--${key} applies to ${FAULT_KINDS.filter((k) => FAULT_OPTIONS[k].allowed.includes(key)).join(', ')}, not to ${fault}`);
+  }
+  for (const key of rule.required) if (given[key] === undefined) throw new Error(`${fault} needs --${key} (${OPTION_EXAMPLES[key]})`);
+  const parse = <T>(schema: z.ZodType<T>, value: string | undefined): T | undefined => {
+    if (value === undefined) return undefined;
+    const r = schema.safeParse(value);
+    if (!r.success) throw new Error(r.error.issues[0]!.message);
+    return r.data;
+  };
+  const params: FaultParams = {};
+  if (given.from !== undefined) params.peers = given.from.split(',').map((x) => x.trim()).filter(Boolean);
+  if (fault === 'partition') params.direction = given.direction ?? 'both';
+  const loss = parse(percent('loss'), given.loss);
+  const rate = parse(bandwidth, given.rate);
+  const cpu = parse(percent('cpu'), given.cpu);
+  if (loss !== undefined) params.loss_pct = loss;
+  if (rate !== undefined) params.rate_kbit = rate;
+  if (cpu !== undefined) params.cpu_pct = cpu;
+  const delay = parse(positiveDuration(), given.delay);
+  if (delay !== undefined) {
+    params.delay_ms = delay;
+    params.jitter_ms = parse(duration(), given.jitter) ?? 0;
+  }
+  return params;
+}
 
 const stepBranches = [
   z
     .strictObject({
       ...timing,
       inject: oneOf(FAULT_KINDS, 'fault').describe('Fault kind.'),
-      target: z
-        .string({ error: (iss) => targetError(iss.input) })
-        .regex(new RegExp(TARGET_PATTERN), { error: (iss) => targetError(iss.input) })
-        .describe(`Where: ${TARGET_FORMS.join(', ')}.`),
+      target: targetText.describe(`Where: ${TARGET_FORMS.join(', ')}.`),
       id: faultId.optional(),
+      not: idList.optional().describe('Leave out the nodes these earlier faults (ids) hit, e.g. to stop the other replica.'),
+      from: targetList
+        .optional()
+        .describe('partition, loss, bandwidth: the other side (targets); every other node when omitted.'),
+      direction: oneOf(DIRECTIONS, 'direction')
+        .optional()
+        .describe('partition: in = the target hears nothing from the other side, out = the other side hears nothing from it, both (default).'),
+      loss: percent('loss').optional().describe('loss: share of outgoing packets dropped, e.g. 10%.'),
+      rate: bandwidth.optional().describe('bandwidth: outgoing rate cap, e.g. 1mbit or 500kbit.'),
+      cpu: percent('cpu').optional().describe('cpu-starve: CPU quota as a share of one core, e.g. 10%.'),
+      delay: positiveDuration().optional().describe('delay: added to each direction of the node\'s connections to its peers, e.g. 200ms.'),
+      jitter: duration().optional().describe('delay: each chunk is held delay ± up to this much (uniform), e.g. 50ms.'),
     })
     .superRefine(checkTiming)
-    .transform(
-      (s): StepOutput => ({
+    .superRefine((s, ctx) => {
+      const rule = FAULT_OPTIONS[s.inject];
+      for (const key of OPTION_KEYS) {
+        if (s[key] !== undefined && !rule.allowed.includes(key)) {
+          const takers = FAULT_KINDS.filter((k) => FAULT_OPTIONS[k].allowed.includes(key));
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to ${takers.join(', ')}, not to ${s.inject}` });
+        }
+      }
+      for (const key of rule.required) {
+        if (s[key] === undefined) ctx.addIssue({ code: 'custom', path: ['inject'], message: `${s.inject} needs ${key}: (${OPTION_EXAMPLES[key]})` });
+      }
+    })
+    .transform((s): StepOutput => {
+      const target = parseTarget(s.target);
+      const not = s.not === undefined ? [] : typeof s.not === 'string' ? [s.not] : s.not;
+      const from = s.from === undefined ? undefined : typeof s.from === 'string' ? [s.from] : s.from;
+      const params: FaultOptions = {
+        ...(from ? { from: from.map(parseTarget) } : {}),
+        ...(s.inject === 'partition' ? { direction: s.direction ?? 'both' } : {}),
+        ...(s.loss !== undefined ? { loss_pct: s.loss } : {}),
+        ...(s.rate !== undefined ? { rate_kbit: s.rate } : {}),
+        ...(s.cpu !== undefined ? { cpu_pct: s.cpu } : {}),
+        ...(s.delay !== undefined ? { delay_ms: s.delay, jitter_ms: s.jitter ?? 0 } : {}),
+      };
+      return {
         kind: 'inject',
         ...resolveTiming(s),
         fault: s.inject,
-        target: parseTarget(s.target),
-        target_text: s.target,
+        target: not.length ? { ...target, not } : target,
+        target_text: [s.target, ...(not.length ? [`not ${not.join(', ')}`] : []), ...(from ? [`from ${from.join(', ')}`] : [])].join(' '),
         id: s.id ?? null,
-      }),
-    ),
+        params,
+      };
+    }),
   z
     .strictObject({
       ...timing,
@@ -555,6 +722,48 @@ const stepBranches = [
 ] as const;
 
 const stepSchema = z.union(stepBranches).describe('One step: exactly one of inject, heal, wait, switchover, config, sleep.');
+
+/** each: / repeat: as parsed; its steps are expanded into plain steps once the profile is known. */
+interface BlockOutput {
+  kind: 'block';
+  at_ms: number | null;
+  after_ms: number;
+  /** Which members (each:) or how many times (repeat:). */
+  over: { each: EachOver; as: string } | { repeat: number; every_ms: number | null };
+  steps: StepOutput[];
+}
+
+const BINDING_NAME_RE = /^[a-z][a-z0-9_]*$/;
+const blockSteps = z.array(stepSchema).min(1, { error: 'needs at least one step' }).describe('Run in order, once per iteration.');
+
+const blockBranches = [
+  z
+    .strictObject({
+      ...timing,
+      each: oneOf(EACH_OVER, 'member set').describe('Run the steps once for every member of this set in turn.'),
+      as: z
+        .string()
+        .regex(BINDING_NAME_RE, { error: (iss) => `invalid name ${show(iss.input)}: lower-case letters, digits and _` })
+        .default('member')
+        .describe('The name the steps use for the member as $name (default: member).'),
+      steps: blockSteps,
+    })
+    .superRefine(checkTiming)
+    .transform((b): BlockOutput => ({ kind: 'block', ...resolveTiming(b), over: { each: b.each, as: b.as }, steps: b.steps })),
+  z
+    .strictObject({
+      ...timing,
+      repeat: count(1).describe('Run the steps this many times.'),
+      every: positiveDuration().optional().describe('Iterations start this far apart (needs at: on the block); right after one another when omitted.'),
+      steps: blockSteps,
+    })
+    .superRefine(checkTiming)
+    .transform((b): BlockOutput => ({ kind: 'block', ...resolveTiming(b), over: { repeat: b.repeat, every_ms: b.every ?? null }, steps: b.steps })),
+] as const;
+
+const stepOrBlockSchema = z
+  .union([...stepBranches, ...blockBranches])
+  .describe('One step (exactly one of inject, heal, wait, switchover, config, sleep) or a block (each, repeat) of steps.');
 
 // ---------------------------------------------------------------------------------------------
 // assertions
@@ -627,57 +836,165 @@ const WRITE_ASSERTIONS: ReadonlySet<AssertionKind> = new Set([
 
 const EXPERIMENT_NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 
+type Source = (string | number)[];
+type PlacedStep = StepOutput & { source: Source };
+type FileInput = Omit<ExperimentSpec, 'steps'> & { steps: Array<StepOutput | BlockOutput> };
+type ParsedFile = Omit<ExperimentSpec, 'steps'> & { steps: PlacedStep[] };
+type IssueAt = (path: PropertyKey[], message: string) => void;
+
+const sourceText = (source: Source): string =>
+  source.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
+
+/**
+ * Expands each: and repeat: blocks into plain steps, so the runner only ever sees a list of steps.
+ * Ids declared inside a block get the iteration's number (`r` → `r-1`, `r-2`), and so do the heals
+ * and `not:` lists inside it that name them; `$name` becomes the iteration's member.
+ */
+function expandBlocks(exp: FileInput, issue: IssueAt): ParsedFile {
+  const names = nodeNames(PROFILES[exp.profile]!);
+  const steps: PlacedStep[] = [];
+  exp.steps.forEach((item, i) => {
+    if (item.kind !== 'block') {
+      steps.push({ ...item, source: ['steps', i] });
+      return;
+    }
+    const inner = item.steps;
+    inner.forEach((s, j) => {
+      if (s.at_ms !== null) issue(['steps', i, 'steps', j, 'at'], 'at is not allowed inside each/repeat (steps of a block follow one another); use after');
+    });
+    const ids = new Set(inner.flatMap((s) => (s.kind === 'inject' && s.id !== null ? [s.id] : [])));
+    const over = item.over;
+    const iterations = 'each' in over ? (over.each === 'replicas' ? names.patroni.length - 1 : names[over.each].length) : over.repeat;
+    if ('repeat' in over && over.every_ms !== null) {
+      if (item.at_ms === null) issue(['steps', i, 'every'], 'every needs at: on the block (iterations start every apart from it)');
+      const busy = inner.reduce((ms, s) => ms + s.after_ms + (s.kind === 'sleep' ? s.duration_ms : 0), 0);
+      if (busy >= over.every_ms) {
+        issue(['steps', i, 'every'], `one iteration waits ${formatDuration(busy)} already, not less than every (${formatDuration(over.every_ms)})`);
+      }
+    }
+    for (let k = 1; k <= iterations; k++) {
+      const rename = (id: string) => (ids.has(id) ? `${id}-${k}` : id);
+      const bind = (t: TargetSpec, where: Source): TargetSpec => {
+        if (t.kind !== 'bound') return t;
+        if (!('each' in over) || over.as !== t.name) {
+          issue(where, 'each' in over ? `$${t.name} is not bound here (this block binds $${over.as})` : `$${t.name} is only bound inside each:`);
+          return t;
+        }
+        const { kind: _bound, name: _name, block: _b, iteration: _i, ...rest } = t;
+        return over.each === 'replicas' ? { ...t, block: i, iteration: k } : { ...rest, kind: 'node', name: names[over.each][k - 1]! };
+      };
+      inner.forEach((s, j) => {
+        const source: Source = ['steps', i, 'steps', j];
+        const timing =
+          j > 0
+            ? {}
+            : 'repeat' in over && over.every_ms !== null && item.at_ms !== null
+              ? { at_ms: item.at_ms + (k - 1) * over.every_ms, after_ms: 0 }
+              : k === 1
+                ? { at_ms: item.at_ms, after_ms: item.after_ms + s.after_ms }
+                : {};
+        if (s.kind === 'inject') {
+          const target = bind(s.target, [...source, 'target']);
+          const not = s.target.not?.map(rename);
+          const from = s.params.from?.map((f) => bind(f, [...source, 'from']));
+          const text = s.target.kind === 'bound' && target.kind === 'node' ? s.target_text.replace(`$${s.target.name}`, target.name) : s.target_text;
+          steps.push({
+            ...s,
+            ...timing,
+            source,
+            id: s.id === null ? null : rename(s.id),
+            target: not ? { ...target, not } : target,
+            target_text: text,
+            params: from ? { ...s.params, from } : s.params,
+          });
+        } else if (s.kind === 'heal') {
+          steps.push({ ...s, ...timing, source, id: s.id === null ? null : rename(s.id) });
+        } else {
+          steps.push({ ...s, ...timing, source });
+        }
+      });
+    }
+  });
+  return { ...exp, steps };
+}
+
+/** The kinds of node a target can stand for, and whether it names a component of one. */
+function targetNodes(t: TargetSpec, names: ReturnType<typeof nodeNames>): { kinds: NodeKind[]; component: boolean } | { missing: string } {
+  switch (t.kind) {
+    case 'role':
+    case 'patroni_all':
+    case 'bound':
+      return { kinds: ['patroni'], component: false };
+    case 'etcd':
+    case 'etcd_leader':
+      return { kinds: ['etcd'], component: false };
+    case 'haproxy':
+      return { kinds: ['haproxy'], component: false };
+    case 'pgbouncer':
+      return { kinds: ['patroni'], component: true };
+    case 'keepalived':
+      return { kinds: ['haproxy'], component: true };
+    case 'node': {
+      const kind = (['etcd', 'patroni', 'haproxy'] as const).find((k) => names[k].includes(t.name));
+      if (!kind) return { missing: [...names.etcd, ...names.patroni, ...names.haproxy].join(', ') };
+      return { kinds: [kind], component: false };
+    }
+  }
+}
+
 const NEEDS_PRODUCTION: ReadonlyMap<TargetSpec['kind'], string> = new Map([
   ['keepalived', 'keepalived'],
   ['pgbouncer', 'pgbouncer'],
 ]);
 
-type ParsedFile = Omit<ExperimentSpec, 'steps'> & { steps: StepOutput[] };
-
 /** Rules that span fields: ids, heals, timing order, the Patroni rule after config changes, profile. */
 function checkExperiment(exp: ParsedFile, ctx: z.RefinementCtx): void {
-  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const issue: IssueAt = (path, message) => ctx.addIssue({ code: 'custom', path, message });
 
-  const declared = new Map<string, number>();
-  const laterDeclared = new Map<string, number>();
-  exp.steps.forEach((s, i) => {
-    if (s.kind === 'inject' && s.id !== null && !laterDeclared.has(s.id)) laterDeclared.set(s.id, i);
+  const declared = new Map<string, PlacedStep>();
+  const laterDeclared = new Map<string, PlacedStep>();
+  exp.steps.forEach((s) => {
+    if (s.kind === 'inject' && s.id !== null && !laterDeclared.has(s.id)) laterDeclared.set(s.id, s);
   });
   /** id (or '#step' for an inject without id) → index of the inject, while the fault is open. */
   const open = new Map<string, number>();
-  const healedBy = new Map<string, number>();
+  const healedBy = new Map<string, PlacedStep>();
   let settings: PatroniSettings = { ...exp.cluster };
-  let lastAt: { at_ms: number; index: number } | null = null;
+  let lastAt: { at_ms: number; step: PlacedStep } | null = null;
 
   exp.steps.forEach((step, i) => {
+    const at = (...rest: PropertyKey[]) => [...step.source, ...rest];
     if (step.at_ms !== null) {
       if (step.at_ms < exp.load.warmup_ms) {
-        issue(['steps', i, 'at'], `${formatDuration(step.at_ms)} is before the warmup ends (${formatDuration(exp.load.warmup_ms)})`);
+        issue(at('at'), `${formatDuration(step.at_ms)} is before the warmup ends (${formatDuration(exp.load.warmup_ms)})`);
       }
       if (lastAt && step.at_ms < lastAt.at_ms) {
         issue(
-          ['steps', i, 'at'],
-          `steps run in order, but ${formatDuration(step.at_ms)} is earlier than steps[${lastAt.index}] (at ${formatDuration(lastAt.at_ms)})`,
+          at('at'),
+          `steps run in order, but ${formatDuration(step.at_ms)} is earlier than ${sourceText(lastAt.step.source)} (at ${formatDuration(lastAt.at_ms)})`,
         );
       }
-      lastAt = { at_ms: step.at_ms, index: i };
+      lastAt = { at_ms: step.at_ms, step };
     }
 
     switch (step.kind) {
       case 'inject': {
         if (step.id !== null) {
           const first = declared.get(step.id);
-          if (first !== undefined) issue(['steps', i, 'id'], `duplicate id "${step.id}" (already declared by steps[${first}])`);
-          else declared.set(step.id, i);
+          if (first !== undefined) issue(at('id'), `duplicate id "${step.id}" (already declared by ${sourceText(first.source)})`);
+          else declared.set(step.id, step);
+        }
+        for (const id of step.target.not ?? []) {
+          if (!declared.has(id)) issue(at('not'), `no earlier inject declares id "${id}"` + knownIds(declared));
         }
         open.set(step.id ?? `#${i}`, i);
-        checkTarget(step, i, exp, settings, issue);
+        checkTarget(step, exp, settings, issue);
         break;
       }
       case 'heal': {
         if (step.id === null) {
-          if (open.size === 0) issue(['steps', i, 'heal'], 'nothing is open to heal here');
-          for (const id of open.keys()) healedBy.set(id, i);
+          if (open.size === 0) issue(at('heal'), 'nothing is open to heal here');
+          for (const id of open.keys()) healedBy.set(id, step);
           open.clear();
           break;
         }
@@ -685,27 +1002,34 @@ function checkExperiment(exp: ParsedFile, ctx: z.RefinementCtx): void {
         if (injectedAt === undefined) {
           const later = laterDeclared.get(step.id);
           issue(
-            ['steps', i, 'heal'],
+            at('heal'),
             later !== undefined
-              ? `fault "${step.id}" is only injected later, by steps[${later}]`
+              ? `fault "${step.id}" is only injected later, by ${sourceText(later.source)}`
               : `no earlier inject declares id "${step.id}"` + knownIds(declared),
           );
         } else if (!open.has(step.id)) {
-          issue(['steps', i, 'heal'], `fault "${step.id}" was already healed by steps[${healedBy.get(step.id)}]`);
+          issue(at('heal'), `fault "${step.id}" was already healed by ${sourceText(healedBy.get(step.id)!.source)}`);
         } else {
           open.delete(step.id);
-          healedBy.set(step.id, i);
+          healedBy.set(step.id, step);
         }
         break;
       }
       case 'config': {
         settings = { ...settings, ...step.changes };
         const problem = patroniRule(settings);
-        if (problem) issue(['steps', i, 'config'], `${problem} once this change applies`);
+        if (problem) issue(at('config'), `${problem} once this change applies`);
+        break;
+      }
+      case 'switchover': {
+        const names = nodeNames(PROFILES[exp.profile]!);
+        if (step.to !== null && !names.patroni.includes(step.to)) {
+          const kind = names.etcd.includes(step.to) ? 'an etcd member' : names.haproxy.includes(step.to) ? 'an HAProxy node' : 'no node of this profile';
+          issue(at('switchover', 'to'), `${step.to} is ${kind}; a switchover goes to a Patroni node (${names.patroni.join(', ')})`);
+        }
         break;
       }
       case 'wait':
-      case 'switchover':
       case 'sleep':
         break;
     }
@@ -728,32 +1052,45 @@ function checkExperiment(exp: ParsedFile, ctx: z.RefinementCtx): void {
   });
 }
 
-function knownIds(declared: Map<string, number>): string {
+function knownIds(declared: Map<string, unknown>): string {
   return declared.size ? ` (declared: ${[...declared.keys()].join(', ')})` : ' (no inject declares an id)';
 }
 
-function checkTarget(
-  step: Omit<InjectStep, 'index'>,
-  i: number,
-  exp: ParsedFile,
-  settings: PatroniSettings,
-  issue: (path: PropertyKey[], message: string) => void,
-): void {
-  const t = step.target;
-  const at = ['steps', i, 'target'];
-  if (step.fault === 'kill-patroni' && !(t.kind === 'role' || t.kind === 'patroni_all' || t.kind === 'node')) {
-    issue(at, `kill-patroni needs a Patroni node (leader, replica, replicas, sync_standby, patroni:all or a node name), not ${step.target_text}`);
-  }
-  if (exp.profile === 'course') {
-    const component = NEEDS_PRODUCTION.get(t.kind) ?? (t.kind === 'haproxy' && t.which === 'backup' ? 'a second HAProxy' : undefined);
-    if (component) issue(at, `${step.target_text} needs ${component}, which only profile: production has`);
-    if (t.kind === 'etcd' && typeof t.count === 'number' && t.count > 3) {
-      issue(at, `the course profile has 3 etcd members, not ${t.count}`);
+/**
+ * Refuses, before any cluster exists, a target the profile does not have (patroni9 on three nodes),
+ * or one the fault cannot act on (kill-patroni on etcd1, replay-pause on the leader).
+ */
+function checkTarget(step: PlacedStep & Unplaced<InjectStep>, exp: ParsedFile, settings: PatroniSettings, issue: IssueAt): void {
+  const topology = PROFILES[exp.profile]!;
+  const names = nodeNames(topology);
+  const rule = FAULT_TARGETS[step.fault];
+  const check = (t: TargetSpec, at: PropertyKey[], text: string, asFault: boolean) => {
+    const nodes = targetNodes(t, names);
+    if ('missing' in nodes) {
+      issue(at, `${text} is no node of profile ${exp.profile} (nodes: ${nodes.missing})`);
+      return;
     }
+    if (asFault && (!nodes.kinds.some((k) => rule.nodes.includes(k)) || (nodes.component && !rule.components))) {
+      issue(at, `${step.fault} needs ${rule.what}, not ${text} (${nodes.component ? 'a component' : `${nodes.kinds.join('/')} node`})`);
+    }
+    if (exp.profile === 'course') {
+      const component = NEEDS_PRODUCTION.get(t.kind) ?? (t.kind === 'haproxy' && t.which === 'backup' ? 'a second HAProxy' : undefined);
+      if (component) issue(at, `${text} needs ${component}, which only profile: production has`);
+    }
+    if (t.kind === 'etcd' && typeof t.count === 'number' && t.count > topology.etcd) {
+      issue(at, `the ${exp.profile} profile has ${topology.etcd} etcd members, not ${t.count}`);
+    }
+    if (t.kind === 'role' && t.role === 'sync_standby' && settings.synchronous_mode === false) {
+      issue(at, 'sync_standby needs synchronous_mode (cluster.synchronous_mode or an earlier config step)');
+    }
+    if (t.other && t.not?.length) issue(at, 'give either replica:other or not:, not both');
+  };
+  const target = [...step.source, 'target'];
+  check(step.target, target, formatTarget(step.target), true);
+  if (step.fault === 'replay-pause' && (step.target.kind === 'patroni_all' || (step.target.kind === 'role' && step.target.role === 'leader'))) {
+    issue(target, `replay-pause needs a replica, not ${formatTarget(step.target)} (the leader replays nothing)`);
   }
-  if (t.kind === 'role' && t.role === 'sync_standby' && settings.synchronous_mode === false) {
-    issue(at, 'sync_standby needs synchronous_mode (cluster.synchronous_mode or an earlier config step)');
-  }
+  for (const f of step.params.from ?? []) check(f, [...step.source, 'from'], formatTarget(f), false);
 }
 
 /** The file format: validates a parsed YAML document and yields the runner's form. */
@@ -769,9 +1106,10 @@ export const experimentFileSchema = z
       .describe('course: 3 etcd, 3 Patroni, 1 HAProxy; production adds a second HAProxy with keepalived, and pgbouncer.'),
     cluster: clusterSchema,
     load: loadSchema.describe('Client load; every field optional.'),
-    steps: z.array(stepSchema).min(1, { error: 'needs at least one step' }).describe('Run in order.'),
+    steps: z.array(stepOrBlockSchema).min(1, { error: 'needs at least one step' }).describe('Run in order.'),
     assertions: z.array(assertionSchema).default([]).describe('Each item has exactly one key.'),
   })
+  .transform((exp, ctx) => expandBlocks(exp, (path, message) => ctx.addIssue({ code: 'custom', path, message, input: exp })))
   .superRefine(checkExperiment)
   .transform(
     (exp): ExperimentSpec => ({ ...exp, steps: exp.steps.map((s, index) => ({ ...s, index }) as Step) }),

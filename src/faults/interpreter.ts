@@ -1,11 +1,13 @@
-import type { ClusterAccess, ClusterDriver, FaultKind } from '../cluster/types.js';
-import type { TargetSpec } from '../experiment/schema.js';
-import { resolveTarget, type ResolvedTarget } from './targets.js';
+import type { ClusterAccess, ClusterDriver, FaultKind, FaultParams } from '../cluster/types.js';
+import type { FaultOptions, TargetSpec } from '../experiment/schema.js';
+import { emptyMemory, resolveTarget, type ResolvedTarget } from './targets.js';
 
 export interface OpenFault {
   id: string;
   fault: FaultKind;
   targets: ResolvedTarget[];
+  /** How it was injected and what was measured (mechanism, asked vs measured), when the driver says. */
+  detail?: string;
 }
 
 /**
@@ -15,18 +17,33 @@ export interface OpenFault {
 export class FaultLedger {
   private open: OpenFault[] = [];
   private anonymous = 0;
+  /** What earlier injects hit, for replica:other, not: and each: bindings. */
+  private readonly memory = emptyMemory();
 
   constructor(
     private readonly driver: ClusterDriver,
     private readonly access: ClusterAccess,
   ) {}
 
-  async inject(fault: FaultKind, target: TargetSpec, id: string | null): Promise<OpenFault> {
-    const targets = await resolveTarget(target, this.access, this.driver);
+  async inject(fault: FaultKind, target: TargetSpec, id: string | null, options: FaultOptions = {}): Promise<OpenFault> {
+    const targets = await resolveTarget(target, this.access, this.driver, this.memory);
+    const { from, ...rest } = options;
+    const params: FaultParams = { ...rest };
+    if (from) {
+      const peers = (await Promise.all(from.map((f) => resolveTarget(f, this.access, this.driver, this.memory)))).flat().map((t) => t.node);
+      params.peers = [...new Set(peers)].filter((p) => !targets.some((t) => t.node === p));
+      if (params.peers.length === 0) throw new Error(`${fault}: the other side is empty once the target itself is left out`);
+    }
     const entry: OpenFault = { id: id ?? `#${++this.anonymous}`, fault, targets };
     // Recorded before acting: a half-injected fault must still be healed.
     this.open.push(entry);
-    await Promise.all(targets.map((t) => this.driver.inject(fault, t.node)));
+    const nodes = targets.map((t) => t.node);
+    if (id !== null) this.memory.hitBy.set(id, nodes);
+    for (const n of nodes) this.memory.hit.add(n);
+    const outcomes = await Promise.all(targets.map((t) => this.driver.inject(fault, t.node, params)));
+    const details = outcomes.flatMap((o, i) => (o ? [`${targets[i]!.node}: ${o.detail}`] : []));
+    if (params.peers) details.unshift(`other side: ${params.peers.join(', ')}`);
+    if (details.length) entry.detail = details.join('; ');
     return entry;
   }
 

@@ -10,6 +10,8 @@ export interface PatroniNodeConfig {
   pgPort: number;
   etcdHosts: string[];
   dataDir: string;
+  /** pg_wal on a filesystem of its own (initdb --waldir, pg_basebackup --waldir), when the driver gives one. */
+  walDir?: string;
   binDir: string;
   socketDir: string;
   pgpass: string;
@@ -71,7 +73,14 @@ export function patroniConfig(c: PatroniNodeConfig): string {
       // initdb's default "127.0.0.1/32 trust" would make every loopback connection passwordless.
       // no-sync: initdb's closing fsync of the whole data directory is most of its time, and the
       // drill's faults kill processes, never the machine's power.
-      initdb: [{ encoding: 'UTF8' }, { 'auth-host': 'scram-sha-256' }, { 'auth-local': 'scram-sha-256' }, 'data-checksums', 'no-sync'],
+      initdb: [
+        { encoding: 'UTF8' },
+        { 'auth-host': 'scram-sha-256' },
+        { 'auth-local': 'scram-sha-256' },
+        'data-checksums',
+        'no-sync',
+        ...(c.walDir ? [{ waldir: c.walDir }] : []),
+      ],
       pg_hba: hba,
     },
     postgresql: {
@@ -81,7 +90,7 @@ export function patroniConfig(c: PatroniNodeConfig): string {
       bin_dir: c.binDir,
       pgpass: c.pgpass,
       // A replica's clone should not wait for the leader's next scheduled checkpoint.
-      basebackup: [{ checkpoint: 'fast' }],
+      basebackup: [{ checkpoint: 'fast' }, ...(c.walDir ? [{ waldir: c.walDir }] : [])],
       // Patroni's own connection to its PostgreSQL survives the node's network faults.
       use_unix_socket: true,
       use_unix_socket_repl: false,

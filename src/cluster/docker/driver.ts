@@ -141,6 +141,8 @@ export class DockerDriver implements ClusterDriver {
       case 'isolate':
         for (const a of n.networks) await disconnect(docker, n.container, a.network);
         return;
+      default:
+        throw new Error(`${fault} is not available on the Docker driver (the local driver has it)`);
     }
   }
 
@@ -164,6 +166,8 @@ export class DockerDriver implements ClusterDriver {
         }
         return this.refreshAddress(n);
       }
+      default:
+        throw new Error(`${fault} is not available on the Docker driver (the local driver has it)`);
     }
   }
 

@@ -81,7 +81,15 @@ async function subgroups(dir: string): Promise<string[]> {
 
 async function removeTree(dir: string): Promise<void> {
   for (const child of await subgroups(dir)) await removeTree(child);
-  await rmdir(dir);
+  // A killed task stays in its group until its parent reaps it (the runner, for a daemon it restarted).
+  for (let i = 0; ; i++) {
+    try {
+      return await rmdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || i >= 50) throw err;
+      await sleep(100);
+    }
+  }
 }
 
 /** Kills (cgroup.kill reaches descendants) and removes every group under the project's parent group. */

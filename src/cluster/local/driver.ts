@@ -10,9 +10,13 @@ import { pgbouncerConfig, pgbouncerUsers } from '../config/pgbouncer.js';
 import { waitHealthy } from '../health.js';
 import { getNodeView } from '../patroni-api.js';
 import { nodeNames } from '../profiles.js';
-import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, FaultTarget, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
+import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, FaultOutcome, FaultParams, FaultTarget, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
 import { waitFor } from '../../util/time.js';
 import * as cgroup from './cgroup.js';
+import * as cpu from './cpu.js';
+import * as net from './net-faults.js';
+import { crashPostgres, forceWalSwitches, pauseReplay, resumeReplay } from './postgres-faults.js';
+import * as walDisk from './wal-disk.js';
 import { LAB } from './lab.js';
 import { NET, addHost, createLab, destroyLab, nsName, setLink } from './netns.js';
 import { OwnerLock } from './owner.js';
@@ -136,13 +140,18 @@ export class LocalDriver implements ClusterDriver {
   /** Scan-based: works after a crash, a Ctrl-C or a killed runner, with or without a state file. */
   private async removeAll(): Promise<void> {
     await cgroup.destroyAll();
+    await cpu.removeCpuGroups();
+    await walDisk.unmountWalFs(LOCAL_BASE);
     await destroyLab();
     await rm(LOCAL_BASE, { recursive: true, force: true });
     this.state = null;
   }
 
-  async inject(fault: FaultKind, target: FaultTarget): Promise<void> {
+  async inject(fault: FaultKind, target: FaultTarget, params: FaultParams = {}): Promise<FaultOutcome | void> {
     const { node: n, component } = this.target(target);
+    const wholeNode = () => {
+      if (component) throw new Error(`${fault} acts on a whole node, not on ${target}`);
+    };
     switch (fault) {
       case 'stop':
         return this.stop(n, component ?? primaryComponent(n));
@@ -161,8 +170,45 @@ export class LocalDriver implements ClusterDriver {
       case 'pause':
         return cgroup.freeze(component ? `${n.name}/${component}` : n.name, true);
       case 'isolate':
-        if (component) throw new Error(`isolate acts on a whole node, not on ${target}`);
+        wholeNode();
         return setLink(n.name, false);
+      case 'partition': {
+        wholeNode();
+        const peers = this.peers(n, params);
+        const how = await net.partition(n.name, peers.map((p) => p.address), params.direction ?? 'both');
+        return { detail: `${how} with ${peers.map((p) => p.name).join(', ')}` };
+      }
+      case 'loss': {
+        wholeNode();
+        const pct = required(params.loss_pct, 'loss');
+        const how = await net.loss(n.name, pct, params.peers ? this.peers(n, params).map((p) => p.address) : null);
+        const peer = this.probePeer(n, params);
+        const measured = await net.probe(n.name, peer.address, peer.port);
+        return { detail: `${how}; asked ${pct}%, ${net.describeProbe(measured, peer.name)}` };
+      }
+      case 'bandwidth': {
+        wholeNode();
+        const how = await net.bandwidth(n.name, required(params.rate_kbit, 'rate'), params.peers ? this.peers(n, params).map((p) => p.address) : null);
+        return { detail: how };
+      }
+      case 'delay': {
+        wholeNode();
+        const links = this.peers(n, params).flatMap((p) => this.links(n, p));
+        const delayMs = required(params.delay_ms, 'delay');
+        return { detail: await net.delay(n.name, n.address, links, delayMs, params.jitter_ms ?? 0, path.join(this.dir(n), 'delay-proxy.log')) };
+      }
+      case 'postgres-crash':
+        return { detail: await crashPostgres(path.join(this.dir(this.patroniNode(n, fault)), 'data')) };
+      case 'replay-pause':
+        return { detail: await pauseReplay(this.access().direct[this.patroniNode(n, fault).name]!, this.access().superuser) };
+      case 'cpu-starve':
+        wholeNode();
+        return { detail: await cpu.starve(n.name, required(params.cpu_pct, 'cpu')) };
+      case 'disk-full': {
+        const p = this.patroniNode(n, fault);
+        const filled = await walDisk.fill(this.walFs(p));
+        return { detail: `${filled}; ${await forceWalSwitches(this.access().direct[p.name]!, this.access().superuser)}` };
+      }
     }
   }
 
@@ -181,7 +227,62 @@ export class LocalDriver implements ClusterDriver {
         return cgroup.freeze(component ? `${n.name}/${component}` : n.name, false);
       case 'isolate':
         return setLink(n.name, true);
+      case 'partition':
+        return net.healPartition(n.name);
+      case 'loss':
+        return net.healLoss(n.name);
+      case 'bandwidth':
+        return net.healBandwidth(n.name);
+      case 'delay':
+        return net.healDelay(n.name);
+      case 'postgres-crash':
+        // Patroni restarts its PostgreSQL (or the cluster fails over): there is nothing to undo.
+        return;
+      case 'replay-pause':
+        return resumeReplay(this.access().direct[this.patroniNode(n, fault).name]!, this.access().superuser);
+      case 'cpu-starve':
+        return cpu.feed(n.name);
+      case 'disk-full':
+        return walDisk.free(this.walFs(this.patroniNode(n, fault)));
     }
+  }
+
+  /** The other side of a network fault: the nodes asked for, or every other node. */
+  private peers(n: LocalNode, params: FaultParams): LocalNode[] {
+    return params.peers ? params.peers.map((p) => this.node(p.split('/')[0]!)) : this.required().nodes.filter((x) => x !== n);
+  }
+
+  /** A peer with a listening port to measure the fault against: its own service's port. */
+  private probePeer(n: LocalNode, params: FaultParams): { name: string; address: string; port: number } {
+    const [peer] = this.peers(n, params);
+    if (!peer) throw new Error(`no peer of ${n.name} to measure against`);
+    const port = peer.kind === 'etcd' ? 2379 : peer.kind === 'patroni' ? PORTS.rest : PORTS.stats;
+    return { name: peer.name, address: peer.address, port };
+  }
+
+  /** The connections `from` opens to `to` that the driver itself configured: the links a delay can slow. */
+  private links(from: LocalNode, to: LocalNode): net.Link[] {
+    const pg = this.required().spec.topology.pgbouncer ? PORTS.pgbouncer : PORTS.pg;
+    const at = (port: number, http: string | null): net.Link => ({ address: to.address, port, http });
+    if (from.kind === 'etcd' && to.kind === 'etcd') return [at(2380, '/version')];
+    if (from.kind === 'patroni' && to.kind === 'etcd') return [at(2379, '/health')];
+    if (from.kind === 'patroni' && to.kind === 'patroni') return [at(PORTS.rest, '/patroni'), at(PORTS.pg, null)];
+    if (from.kind === 'haproxy' && to.kind === 'patroni') return [at(PORTS.rest, '/patroni'), at(pg, null)];
+    return [];
+  }
+
+  private patroniNode(n: LocalNode, fault: FaultKind): LocalNode {
+    if (n.kind !== 'patroni') throw new Error(`${fault} needs a Patroni node, ${n.name} is ${n.kind}`);
+    return n;
+  }
+
+  /** The node's own small filesystem for pg_wal (see wal-disk.ts). */
+  private walFs(n: LocalNode): string {
+    return path.join(this.dir(n), 'walfs');
+  }
+
+  private walDir(n: LocalNode): string {
+    return path.join(this.walFs(n), 'pg_wal');
   }
 
   async activeHaproxy(): Promise<string | null> {
@@ -290,6 +391,10 @@ export class LocalDriver implements ClusterDriver {
     if (n.kind === 'patroni') {
       const run = path.join(dir, 'run');
       await mkdir(run, { recursive: true });
+      const { uid, gid } = await systemUser('postgres');
+      // initdb and pg_basebackup want an empty pg_wal directory: one below the mount point.
+      await mkdir(this.walFs(n), { recursive: true });
+      await walDisk.mountWalFs(this.walFs(n), uid, gid);
       const config = patroniConfig({
         scope: s.spec.scope,
         name: n.name,
@@ -298,6 +403,7 @@ export class LocalDriver implements ClusterDriver {
         pgPort: PORTS.pg,
         etcdHosts: this.nodesOf('etcd').map((e) => `${e.address}:2379`),
         dataDir: path.join(dir, 'data'),
+        walDir: this.walDir(n),
         binDir: s.binDir,
         socketDir: run,
         pgpass: path.join(dir, 'pgpass'),
@@ -315,7 +421,6 @@ export class LocalDriver implements ClusterDriver {
         );
         owned.push(path.join(dir, 'userlist.txt'), path.join(dir, 'pgbouncer.ini'));
       }
-      const { uid, gid } = await systemUser('postgres');
       for (const p of owned) await chown(p, uid, gid);
       await chmod(dir, 0o700);
     } else if (n.kind === 'haproxy') {
@@ -388,6 +493,11 @@ export class LocalDriver implements ClusterDriver {
     n.components[c] = null;
     await this.save();
   }
+}
+
+function required(value: number | undefined, what: string): number {
+  if (value === undefined) throw new Error(`this fault needs ${what}`);
+  return value;
 }
 
 function componentsOf(kind: NodeKind, spec: ClusterSpec): Component[] {

@@ -1,7 +1,19 @@
 /** Hand-built runs and analyses for the assertion and JUnit tests. */
 import type { Analysis, Availability, Window } from '../../../src/analysis/types.js';
 import type { EventRecord, HistoryRecord, OperationRecord, RecordedRun } from '../../../src/history/types.js';
-import { parseExperimentText, type Experiment } from '../../../src/experiment/load.js';
+import { expect } from 'vitest';
+import { ExperimentFileError, parseExperimentText, type Experiment } from '../../../src/experiment/load.js';
+
+/** The problems a refused file lists, one "file:line:col: field: message" string each. */
+export function problems(text: string, file = 'experiments/t.yaml'): string[] {
+  try {
+    parseExperimentText(text, file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ExperimentFileError);
+    return (err as ExperimentFileError).message.split('\n');
+  }
+  throw new Error('expected the file to be rejected');
+}
 
 /** An experiment injecting f1 at 3 s and healing it 30 s later, with the given assertions (YAML list items). */
 export function experiment(assertions: string[], steps?: string): Experiment {

@@ -11,6 +11,7 @@ import {
   PROJECT_ROOT,
 } from '../../../src/experiment/load.js';
 import { experimentJsonSchemaText } from '../../../src/experiment/schema.js';
+import { problems } from './fixtures.js';
 
 const FILE = 'experiments/t.yaml';
 const FILES = (await readdir(EXPERIMENTS_DIR)).filter((f) => f.endsWith('.yaml'));
@@ -26,39 +27,37 @@ steps:
     heal: f1
 `;
 
-/** The problems as the error lists them, one "line:col: field: message" string each. */
-function problems(text: string, file = FILE): string[] {
-  try {
-    parseExperimentText(text, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ExperimentFileError);
-    return (err as ExperimentFileError).message.split('\n');
-  }
-  throw new Error('expected the file to be rejected');
-}
-
 describe('the experiment files in experiments/', () => {
   it('are all there', async () => {
     expect(await listExperiments()).toEqual([
       'all-patroni-stop',
+      'cpu-starved-leader',
+      'etcd-leader-kill',
       'etcd-member-loss',
       'etcd-quorum-loss',
       'etcd-quorum-loss-failsafe',
+      'etcd-slow-network',
       'haproxy-preempt',
       'haproxy-stop',
       'haproxy-vip-failover',
       'keepalived-kill',
       'leader-crash',
+      'leader-dcs-partition',
       'leader-isolation',
       'leader-pause',
+      'leader-replicas-partition',
       'leader-stop',
       'leader-stop-production',
+      'lossy-leader',
       'patroni-kill9',
       'pgbouncer-stop-leader',
+      'postgres-crash-leader',
       'replica-isolation',
       'replica-isolation-production',
+      'replica-lag-failover',
       'replica-stop',
       'switchover',
+      'wal-disk-full',
     ]);
   });
 
@@ -135,8 +134,10 @@ describe('defaults', () => {
         target: { kind: 'role', role: 'leader' },
         target_text: 'leader',
         id: 'f1',
+        params: {},
+        source: ['steps', 0],
       },
-      { index: 1, kind: 'heal', at_ms: null, after_ms: 15_000, id: 'f1' },
+      { index: 1, source: ['steps', 1], kind: 'heal', at_ms: null, after_ms: 15_000, id: 'f1' },
     ]);
   });
 
@@ -215,14 +216,14 @@ describe('errors name the file, line, column and field', () => {
   it('unknown target', () => {
     expect(problems(BASE.replace('target: leader', 'target: leder'))).toEqual([
       'experiments/t.yaml:6:13: steps[0].target: unknown target "leder" (did you mean "leader"? expected leader, replica, replicas, ' +
-        'sync_standby, etcd:N, etcd:majority, etcd:minority, etcd:all, haproxy, haproxy:all, haproxy:backup, patroni:all, ' +
-        'pgbouncer:leader, keepalived:active, a node name such as patroni2)',
+        'sync_standby, replica:other, etcd:N, etcd:majority, etcd:minority, etcd:all, etcd-leader, haproxy, haproxy:all, ' +
+        'haproxy:backup, patroni:all, pgbouncer:leader, keepalived:active, a node name such as patroni2, $name inside each: replicas)',
     ]);
   });
 
   it('unknown key (a typo)', () => {
     expect(problems(BASE.replace('    id: f1', '    idd: f1').replace('heal: f1', 'heal: all'))).toEqual([
-      'experiments/t.yaml:7:5: steps[0]: unknown key "idd" (did you mean "id"? expected at, after, inject, target, id)',
+      'experiments/t.yaml:7:5: steps[0]: unknown key "idd" (did you mean "id"? expected at, after, inject, target, id, not, from, direction, loss, rate, cpu, delay, jitter)',
     ]);
     expect(problems(`${BASE}asertions: []\n`)).toEqual([
       'experiments/t.yaml:10:1: unknown key "asertions" (did you mean "assertions"? ' +
@@ -233,7 +234,8 @@ describe('errors name the file, line, column and field', () => {
   it('a typo in the key that says what a step is', () => {
     expect(problems(BASE.replace('inject: stop', 'injct: stop'))).toEqual([
       'experiments/t.yaml:5:5: steps[0]: unknown key "injct" (did you mean "inject"? ' +
-        'expected at, after, inject, target, id, heal, wait, timeout, switchover, config, sleep)',
+        'expected at, after, inject, target, id, not, from, direction, loss, rate, cpu, delay, jitter, heal, wait, timeout, ' +
+        'switchover, config, sleep, each, as, steps, repeat, every)',
     ]);
   });
 
@@ -318,7 +320,7 @@ steps:
 
   it('a step or an assertion with two kinds', () => {
     expect(problems(`${BASE}  - sleep: 1s\n    heal: f1\nassertions:\n  - lost_writes: 0\n    duplicates: 0\n`)).toEqual([
-      'experiments/t.yaml:10:5: steps[2]: give only one of inject, heal, wait, switchover, config, sleep; found heal, sleep',
+      'experiments/t.yaml:10:5: steps[2]: give only one of inject, heal, wait, switchover, config, sleep, each, repeat; found heal, sleep',
       expect.stringMatching(/^experiments\/t\.yaml:13:5: assertions\[0\]: give only one of .*; found lost_writes, duplicates$/),
     ]);
   });
@@ -355,8 +357,7 @@ assertions:
       'experiments/t.yaml:21:12: steps[5].after: give either at or after, not both',
     ]);
     expect(problems(text.replace('    after: 1s\n', ''))).toEqual([
-      'experiments/t.yaml:8:13: steps[0].target: kill-patroni needs a Patroni node (leader, replica, replicas, sync_standby, ' +
-        'patroni:all or a node name), not etcd:1',
+      'experiments/t.yaml:8:13: steps[0].target: kill-patroni needs a Patroni node, not etcd:1 (etcd node)',
       'experiments/t.yaml:10:9: steps[1].at: steps run in order, but 4 s is earlier than steps[0] (at 5 s)',
       'experiments/t.yaml:12:13: steps[1].target: keepalived:active needs keepalived, which only profile: production has',
       'experiments/t.yaml:13:9: steps[1].id: duplicate id "f1" (already declared by steps[0])',
