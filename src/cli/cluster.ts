@@ -1,4 +1,7 @@
 import { Command, Option } from 'commander';
+import { formatDiscovery } from '../cluster/hosts/discover.js';
+import { HostsDriver } from '../cluster/hosts/driver.js';
+import { confirm } from '../cluster/hosts/plan.js';
 import { createDriver, type DriverName } from '../cluster/index.js';
 import { profileSpec, PROFILES } from '../cluster/profiles.js';
 import { formatMembers, memberRows } from '../cluster/status.js';
@@ -9,11 +12,19 @@ const program = new Command('cluster').description('Bring a real Patroni cluster
 const driverOption = () => new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local');
 const composeOption = () =>
   new Option('--compose <file>', "a Docker Compose project of your own instead of the drill's docker-compose.yml (implies --driver docker)");
+const hostsOption = () => new Option('--hosts <inventory>', 'a cluster already running on hosts reached over SSH, described by this inventory');
 interface DriverOpts {
   driver: DriverName;
   compose?: string;
+  hosts?: string;
+  deadman?: string;
 }
-const driverFrom = (opts: DriverOpts) => createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
+const driverFrom = (opts: DriverOpts) =>
+  createDriver(opts.hosts ? 'hosts' : opts.compose ? 'docker' : opts.driver, {
+    compose: opts.compose,
+    hosts: opts.hosts,
+    ...(opts.deadman ? { deadmanSeconds: Number(opts.deadman) } : {}),
+  });
 
 program
   .command('up')
@@ -21,8 +32,10 @@ program
   .addOption(new Option('--profile <name>', 'cluster profile').choices(Object.keys(PROFILES)).default('course'))
   .addOption(driverOption())
   .addOption(composeOption())
+  .addOption(hostsOption())
   .action(async (opts: { profile: string } & DriverOpts) => {
     const driver = await driverFrom(opts);
+    if (driver instanceof HostsDriver) throw new Error('the hosts driver brings nothing up: the cluster is yours and already runs (try `status --hosts`)');
     const started = performance.now();
     await runCli(
       async (signal) => {
@@ -38,9 +51,10 @@ program
 
 program
   .command('down')
-  .description('remove every process, data directory, namespace and route the driver made')
+  .description('remove every process, data directory, namespace and route the driver made (with --hosts: the timers, rules and scratch database it left; the cluster keeps running)')
   .addOption(driverOption())
   .addOption(composeOption())
+  .addOption(hostsOption())
   .action(async (opts: DriverOpts) => {
     const driver = await driverFrom(opts);
     const started = performance.now();
@@ -54,12 +68,17 @@ program
   .option('--json', 'print JSON')
   .addOption(driverOption())
   .addOption(composeOption())
+  .addOption(hostsOption())
   .action(async (opts: { json?: boolean } & DriverOpts) => {
-    const access = await (await driverFrom(opts)).attach();
+    const driver = await driverFrom(opts);
+    const access = await driver.attach();
     const members = await memberRows(access);
+    const discovery = driver instanceof HostsDriver ? driver.discovery : undefined;
+    if (driver instanceof HostsDriver) driver.close();
     if (opts.json) {
-      console.log(JSON.stringify({ members, endpoints: endpoints(access) }, null, 2));
+      console.log(JSON.stringify({ members, endpoints: endpoints(access), ...(discovery ? { discovery } : {}) }, null, 2));
     } else {
+      if (discovery) console.log(formatDiscovery(discovery));
       console.log(formatMembers(members));
       printEndpoints(access);
     }
@@ -70,14 +89,32 @@ for (const verb of ['fault', 'heal'] as const) {
     .command(`${verb} <kind> <node>`)
     .description(verb === 'fault' ? `inject a fault on a node (${FAULT_KINDS.join(', ')})` : 'heal a fault injected on a node')
     .addOption(driverOption())
-  .addOption(composeOption())
-    .action(async (kind: string, node: string, opts: DriverOpts) => {
+    .addOption(composeOption())
+    .addOption(hostsOption())
+    .option('--deadman <seconds>', 'with --hosts: the host heals the fault by itself after this long', '600')
+    .option('--dry-run', 'with --hosts: print the command, touch nothing')
+    .option('--yes', 'with --hosts: do not ask for confirmation')
+    .action(async (kind: string, node: string, opts: DriverOpts & { dryRun?: boolean; yes?: boolean }) => {
       if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
         throw new Error(`unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})`);
       }
       const driver = await driverFrom(opts);
       await driver.attach();
-      await (verb === 'fault' ? driver.inject(kind as FaultKind, node) : driver.heal(kind as FaultKind, node));
+      if (driver instanceof HostsDriver) {
+        const p = driver.faultPlan(kind as FaultKind, node);
+        console.error(`${p.place.host}$ ${verb === 'fault' ? p.inject : p.heal}`);
+        const go = !opts.dryRun && (opts.yes || (await confirm(`${verb} ${kind} on ${node} (host ${p.place.host})?`)));
+        if (!go) {
+          driver.close();
+          console.log(opts.dryRun ? 'dry run: nothing was changed' : 'not confirmed: nothing was changed');
+          return;
+        }
+      }
+      try {
+        await (verb === 'fault' ? driver.inject(kind as FaultKind, node) : driver.heal(kind as FaultKind, node));
+      } finally {
+        if (driver instanceof HostsDriver) driver.close();
+      }
       console.log(`${verb === 'fault' ? 'injected' : 'healed'} ${kind} on ${node}`);
     });
 }

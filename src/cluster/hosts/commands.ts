@@ -82,8 +82,8 @@ export function unisolateCommand(): string {
   return `{ nft delete table inet ${NFT_TABLE} 2>/dev/null; ${ipt('iptables')}; ${ipt('ip6tables')}; true; }`;
 }
 
-/** A name for a fault's dead-man switch: the prefix, the unit or host, and a per-fault counter. */
-export function deadmanUnit(fault: FaultKind, what: string, serial: number): string {
+/** A name for a fault's dead-man switch: the prefix, the fault, the unit or host, and a unique tag ('*' matches any). */
+export function deadmanUnit(fault: FaultKind, what: string, serial: string): string {
   return `${PREFIX}-heal-${fault}-${what.replace(/[^a-zA-Z0-9_-]/g, '-').replace(/-(service|scope)$/, '')}-${serial}`;
 }
 
@@ -99,7 +99,7 @@ export function armedInject(unit: string, seconds: number, f: FaultCommands): st
 
 /** Heals and removes the dead-man switch; the heal runs first so a failed heal leaves the switch armed. */
 export function disarmedHeal(unit: string, f: FaultCommands): string {
-  return `${f.heal} && { systemctl stop ${unit}.timer 2>/dev/null; systemctl reset-failed ${unit}.service ${unit}.timer 2>/dev/null; true; }`;
+  return `${f.heal} && { systemctl stop ${shq(`${unit}.timer`)} 2>/dev/null; systemctl reset-failed ${shq(`${unit}.service`)} ${shq(`${unit}.timer`)} 2>/dev/null; true; }`;
 }
 
 /**

@@ -115,7 +115,8 @@ export async function discover(inv: Inventory, conns: Connections): Promise<Disc
         postgres: splitHostPort(file.postgres, 5432),
         version: view.patroni?.version ?? 'unknown',
         role: memberRole(view.role),
-        state: view.state ?? 'unknown',
+        // 4.x: state running + replication_state streaming; 2.1–3.x: state running only.
+        state: view.replication_state ?? view.state ?? 'unknown',
         timeline: view.timeline ?? null,
         replicating: isReplicating(view),
         serverVersion: view.server_version,

@@ -46,7 +46,8 @@ export class HostsDriver implements ClusterDriver {
   /** Armed dead-man switches of open faults, by fault and target. */
   private readonly armed = new Map<string, string>();
   private serial = 0;
-  private scratchCreated = false;
+  /** Tells this process's dead-man switches from another's (a by-hand `cluster fault` in a second shell). */
+  private readonly tag = Date.now().toString(36);
   /** When the last injected fault started on its host, measured from the inject() call (ms). */
   lastInjectDelayMs: number | null = null;
   private readonly say: (line: string) => void;
@@ -57,6 +58,11 @@ export class HostsDriver implements ClusterDriver {
 
   get deadmanSeconds(): number {
     return this.opts.deadmanSeconds ?? 600;
+  }
+
+  get scratchDatabase(): string {
+    if (!this.inventory) throw new Error('hosts driver: no inventory loaded yet');
+    return this.inventory.scratchDatabase;
   }
 
   get discovery(): Discovery {
@@ -112,7 +118,7 @@ export class HostsDriver implements ClusterDriver {
     const place = this.place(fault, target);
     const host = this.discovery.hosts.find((h) => h.name === place.host)!;
     const cmds = faultCommands(fault, place.unit, host.control);
-    const unit = deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, this.serial + 1);
+    const unit = deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, `${this.tag}${this.serial + 1}`);
     return { place, inject: armedInject(unit, this.deadmanSeconds, cmds), heal: disarmedHeal(unit, cmds) };
   }
 
@@ -121,9 +127,9 @@ export class HostsDriver implements ClusterDriver {
     const place = this.place(fault, target);
     const host = this.discovery.hosts.find((h) => h.name === place.host)!;
     const cmds = faultCommands(fault, place.unit, host.control);
-    const unit = deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, ++this.serial);
+    const unit = deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, `${this.tag}${++this.serial}`);
     this.armed.set(`${fault}|${target}`, unit);
-    const out = await this.conn(place.host).check(armedInject(unit, this.deadmanSeconds, cmds), { timeoutMs: fault === 'stop' ? STOP_TIMEOUT_MS : FAULT_TIMEOUT_MS });
+    const out = await this.onHost(place.host, armedInject(unit, this.deadmanSeconds, cmds), fault === 'stop' ? STOP_TIMEOUT_MS : FAULT_TIMEOUT_MS);
     const at = Number.parseFloat(out.trim().split('\n')[0] ?? '');
     // Meaningful where the host's clock is this machine's (the test bed); elsewhere an estimate.
     if (Number.isFinite(at)) this.lastInjectDelayMs = at * 1000 - started;
@@ -133,8 +139,9 @@ export class HostsDriver implements ClusterDriver {
     const place = this.place(fault, target);
     const host = this.discovery.hosts.find((h) => h.name === place.host)!;
     const key = `${fault}|${target}`;
-    const unit = this.armed.get(key) ?? deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, 0);
-    await this.conn(place.host).check(disarmedHeal(unit, faultCommands(fault, place.unit, host.control)), { timeoutMs: STOP_TIMEOUT_MS });
+    // A fault injected by another process (`cluster fault`, then `cluster heal`): its switch by pattern.
+    const unit = this.armed.get(key) ?? deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, '*');
+    await this.onHost(place.host, disarmedHeal(unit, faultCommands(fault, place.unit, host.control)), STOP_TIMEOUT_MS);
     this.armed.delete(key);
   }
 
@@ -187,6 +194,13 @@ export class HostsDriver implements ClusterDriver {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** A fault's command, in the host's long-lived shell; a non-zero exit is an error quoting its output. */
+  private async onHost(host: string, command: string, timeoutMs: number): Promise<string> {
+    const r = await this.conn(host).quick(command, timeoutMs);
+    if (r.code !== 0) throw new Error(`${host}: \`${command}\` exited ${r.code}: ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`);
+    return r.stdout;
+  }
 
   private conn(host: string): HostConnection {
     const c = this.conns.get(host);
@@ -297,18 +311,15 @@ export class HostsDriver implements ClusterDriver {
       await c.query(`DROP DATABASE IF EXISTS ${db}`);
       await c.query(`CREATE DATABASE ${db}`);
     });
-    this.scratchCreated = true;
   }
 
   private async dropScratch(): Promise<void> {
-    if (!this.scratchCreated) return;
     const db = pg.escapeIdentifier(this.inventory!.scratchDatabase);
     await this.admin(async (c) => {
       // The load's connections are closed by now; a straggler would block DROP DATABASE for good.
       await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [this.inventory!.scratchDatabase]);
       await c.query(`DROP DATABASE IF EXISTS ${db}`);
     });
-    this.scratchCreated = false;
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import ssh2, { type ConnectConfig } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 
 const { Client } = ssh2;
 type Client = InstanceType<typeof Client>;
@@ -64,6 +64,8 @@ export class HostConnection {
         ...(t.agent ? { agent: t.agent } : {}),
       };
       c.once('ready', () => {
+        // Small command packets go out at once, not after Nagle's wait for the previous one's ACK.
+        c.setNoDelay(true);
         this.client = c;
         this.connecting = null;
         resolve(c);
@@ -114,7 +116,63 @@ export class HostConnection {
     return r.stdout;
   }
 
+  /**
+   * Runs a command in the host's one long-lived shell (opened on first use, commands one at a time):
+   * no channel to open and no sshd child to fork, so a fault starts within milliseconds of the call.
+   * Output is stdout and stderr together.
+   */
+  async quick(command: string, timeoutMs = 15_000): Promise<RemoteResult> {
+    const run = this.queue.then(async () => {
+      const shell = await withDeadline(this.openShell(), timeoutMs, () => `ssh ${this.name}: no shell within ${timeoutMs} ms`);
+      const marker = `__pdrill_done_${++this.serial}_`;
+      return withDeadline(
+        new Promise<RemoteResult>((resolve) => {
+          let out = '';
+          const onData = (d: Buffer) => {
+            out += d.toString();
+            const at = out.indexOf(marker);
+            if (at < 0 || !out.slice(at).includes('\n')) return;
+            shell.off('data', onData);
+            const code = Number.parseInt(out.slice(at + marker.length), 10);
+            resolve({ code: Number.isFinite(code) ? code : 255, stdout: out.slice(0, at), stderr: '' });
+          };
+          shell.on('data', onData);
+          shell.write(`{ ${command}\n} </dev/null 2>&1; echo "${marker}$?"\n`);
+        }),
+        timeoutMs,
+        () => `ssh ${this.name}: \`${command.length > 80 ? `${command.slice(0, 77)}...` : command}\` did not finish within ${timeoutMs} ms`,
+      ).catch((err: Error) => {
+        // A command that hangs leaves the shell busy: the next one gets a fresh shell.
+        this.shell?.close();
+        this.shell = null;
+        throw err;
+      });
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private shell: ClientChannel | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private serial = 0;
+
+  private async openShell(): Promise<ClientChannel> {
+    if (this.shell) return this.shell;
+    const client = await this.connect();
+    const cmd = this.target.sudo ? 'sudo -n sh' : 'sh';
+    this.shell = await new Promise<ClientChannel>((resolve, reject) =>
+      client.exec(cmd, (err, stream) => (err ? reject(new Error(`ssh ${this.name}: ${err.message}`)) : resolve(stream))),
+    );
+    const s = this.shell;
+    s.on('close', () => {
+      if (this.shell === s) this.shell = null;
+    });
+    return s;
+  }
+
   close(): void {
+    this.shell?.close();
+    this.shell = null;
     this.client?.end();
     this.client = null;
   }
