@@ -57,7 +57,6 @@ export function haproxyMs(v: string): number {
 }
 
 const LEADER_CHECK = /\/(primary|master|leader|read-write)\b/;
-const REPLICA_CHECK = /\/(replica|read-only|async|sync|standby)\b/;
 
 /** /etc/haproxy/haproxy.cfg: section by section, the lines discovery needs. */
 export function parseHaproxyConfig(text: string): HaproxyFacts {
@@ -100,8 +99,10 @@ export function parseHaproxyConfig(text: string): HaproxyFacts {
         statsSection = true;
       }
     } else if ((k === 'option' && words[1] === 'httpchk') || (k === 'http-check' && words[1] === 'send')) {
+      // The leader's check names a leader endpoint; the other checked section (/replica, /read-only,
+      // /health as the seed's) serves reads.
       if (LEADER_CHECK.test(line)) facts.write ??= name;
-      else if (REPLICA_CHECK.test(line)) facts.read ??= name;
+      else facts.read ??= name;
     } else if (k === 'default-server' || k === 'server') {
       for (let i = 1; i < words.length - 1; i++) {
         const v = words[i + 1]!;

@@ -3,7 +3,10 @@ import type { Component, Versions } from '../types.js';
 import type { ControlPath } from './commands.js';
 import { parseHaproxyConfig, parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort, type HaproxyFacts, type KeepalivedFacts } from './configs.js';
 import type { Inventory, InventoryHost } from './inventory.js';
-import { isReplicating, memberRole, parsePatronictlList, postgresVersion, type ListedMember } from './patroni-versions.js';
+import { parseLines } from '../../grade/document.js';
+import { findTables } from '../../grade/extract/patronictl.js';
+import type { ListedMember } from '../../grade/types.js';
+import { isReplicating, memberRole, postgresVersion } from './patroni-versions.js';
 import { shq, type HostConnection } from './ssh.js';
 
 export interface UnitFacts {
@@ -147,7 +150,8 @@ export async function discover(inv: Inventory, conns: Connections): Promise<Disc
   const dcsView = await conns
     .get(firstPatroni.host.name)!
     .check(`timeout 8 patronictl -c ${shq(firstPatroni.service.config)} list`, { timeoutMs: TIMEOUT })
-    .then(parsePatronictlList)
+    // The grader's reader of `patronictl list`: every format from 2.1's to 4.1's LSN columns.
+    .then((text) => findTables(parseLines(text).lines)[0]?.members ?? [])
     .catch((err: Error) => ({ error: err.message }));
 
   const haproxy = await Promise.all(servicesOf(inv, 'haproxy').map(async ({ host, service }) => ({ host: host.name, ...parseHaproxyConfig(await read(host.name, service.config)) })));

@@ -72,10 +72,9 @@ export class HostsDriver implements ClusterDriver {
 
   /** Connects to every host and reads the cluster; with clean, first heals what an interrupted run left. */
   async prepare(opts: { clean: boolean }): Promise<Discovery> {
-    this.inventory ??= await loadInventory(this.opts.inventory);
-    for (const h of this.inventory.hosts) if (!this.conns.has(h.name)) this.conns.set(h.name, new HostConnection(h.name, h.ssh));
+    await this.load();
     if (opts.clean) await this.removeLeftovers();
-    this.found = await discover(this.inventory, this.conns);
+    this.found = await discover(this.inventory!, this.conns);
     this.nodes = this.nodeMap(this.found);
     return this.found;
   }
@@ -99,8 +98,7 @@ export class HostsDriver implements ClusterDriver {
 
   /** Heals anything still armed, drops the scratch database, closes the connections; the cluster keeps running. */
   async down(): Promise<void> {
-    if (!this.inventory) this.inventory = await loadInventory(this.opts.inventory);
-    for (const h of this.inventory.hosts) if (!this.conns.has(h.name)) this.conns.set(h.name, new HostConnection(h.name, h.ssh));
+    await this.load();
     const errors: string[] = [];
     await this.removeLeftovers().catch((e: Error) => errors.push(e.message));
     await this.dropScratch().catch((e: Error) => errors.push(`scratch database: ${e.message}`));
@@ -175,13 +173,12 @@ export class HostsDriver implements ClusterDriver {
 
   /** Each unit's journal for the run's span, one file per host and component under <outDir>/logs/. */
   async collectLogs(outDir: string, span: { from: Date; to: Date }): Promise<string[]> {
-    if (!this.inventory) this.inventory = await loadInventory(this.opts.inventory);
-    for (const h of this.inventory.hosts) if (!this.conns.has(h.name)) this.conns.set(h.name, new HostConnection(h.name, h.ssh));
+    await this.load();
     const dir = path.join(outDir, 'logs');
     await mkdir(dir, { recursive: true });
     const at = (d: Date) => `@${(d.getTime() / 1000).toFixed(3)}`;
     const written: string[] = [];
-    for (const h of this.inventory.hosts) {
+    for (const h of this.inventory!.hosts) {
       for (const s of h.services) {
         const cmd = `journalctl --no-pager -u ${shq(s.unit)} --since ${at(span.from)} --until ${at(span.to)} -o short-iso-precise`;
         const r = await this.conn(h.name).run(cmd, { timeoutMs: 30_000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
@@ -194,6 +191,12 @@ export class HostsDriver implements ClusterDriver {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** The inventory, and a (lazily opened) connection per host. */
+  private async load(): Promise<void> {
+    this.inventory ??= await loadInventory(this.opts.inventory);
+    for (const h of this.inventory.hosts) if (!this.conns.has(h.name)) this.conns.set(h.name, new HostConnection(h.name, h.ssh));
+  }
 
   /** A fault's command, in the host's long-lived shell; a non-zero exit is an error quoting its output. */
   private async onHost(host: string, command: string, timeoutMs: number): Promise<string> {

@@ -27,11 +27,11 @@ const sshFields = {
 };
 
 const service = z.strictObject({ unit: z.string().min(1).optional(), config: z.string().min(1).optional() });
-const componentName = z.enum(COMPONENTS);
-const services = z.union([
-  z.array(componentName).min(1),
-  z.partialRecord(componentName, service.nullable()),
-]);
+/** `[patroni, pgbouncer]`, or a map that names units and files: `{ patroni: { unit: patroni@main } }`. */
+const services = z.preprocess(
+  (v) => (Array.isArray(v) ? Object.fromEntries(v.map((c) => [String(c), null])) : v),
+  z.strictObject(Object.fromEntries(COMPONENTS.map((c) => [c, service.nullish()])) as Record<Component, z.ZodOptional<z.ZodNullable<typeof service>>>),
+);
 
 const endpoint = z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
 
@@ -124,9 +124,7 @@ export async function resolveInventory(data: InventoryFile, file: string): Promi
           throw new Error(`${file}: hosts.${name}: key file ${keyPath}: ${err.message}`);
         })
       : undefined;
-    const list = Array.isArray(h.services)
-      ? h.services.map((c) => [c, null] as const)
-      : (Object.entries(h.services) as Array<[Component, { unit?: string; config?: string } | null]>);
+    const list = Object.entries(h.services) as Array<[Component, { unit?: string; config?: string } | null | undefined]>;
     hosts.push({
       name,
       ssh: {

@@ -1,7 +1,7 @@
 /**
  * What the Patroni versions people run call things, in one place (to be merged into the shared
  * normaliser): 2.1 and 3.0 say role `master` and replica state `running`, 3.1+ `primary`/`leader`
- * and `streaming`; the leader endpoint is `/master` before 2.1 grew `/primary`, both exist since.
+ * and `streaming`; patronictl's `--master` became `--leader` in 3.0.
  */
 
 /** Every word Patroni used for the member that holds the leader key. */
@@ -29,11 +29,6 @@ export function isReplicating(m: { role?: string; state?: string; replication_st
   return m.state === 'streaming' || m.state === 'running';
 }
 
-/** The REST endpoint that answers 200 on the leader only: `/primary` since 2.1, `/master` before. */
-export function leaderEndpoint(version: string | undefined): '/primary' | '/master' {
-  return version && compareVersions(version, '2.1.0') < 0 ? '/master' : '/primary';
-}
-
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
   const pb = b.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
@@ -49,37 +44,6 @@ export function postgresVersion(n: number | undefined): string {
   if (!n) return 'unknown';
   if (n >= 100000) return `${Math.floor(n / 10000)}.${n % 10000}`;
   return `${Math.floor(n / 10000)}.${Math.floor(n / 100) % 100}.${n % 100}`;
-}
-
-export interface ListedMember {
-  name: string;
-  host: string;
-  role: string;
-  state: string;
-  timeline: number | null;
-}
-
-/**
- * `patronictl list` as 2.1 to 4.x print it: a boxed table whose columns moved between versions
- * (2.1 has `Cluster` first; 3.0 dropped it; 4.1 added Receive/Replay LSN). Columns are found by name.
- */
-export function parsePatronictlList(text: string): ListedMember[] {
-  const rows = text
-    .split('\n')
-    .filter((l) => l.startsWith('|'))
-    .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
-  const header = rows.shift();
-  if (!header) return [];
-  const col = (name: string) => header.findIndex((h) => h.toLowerCase() === name);
-  const [iName, iHost, iRole, iState, iTl] = ['member', 'host', 'role', 'state', 'tl'].map(col);
-  if (iName === undefined || iName < 0 || iRole === undefined || iRole < 0) throw new Error('patronictl list: no Member/Role columns in its output');
-  return rows.map((r) => ({
-    name: r[iName]!,
-    host: iHost! >= 0 ? r[iHost!]! : '',
-    role: memberRole(r[iRole]),
-    state: iState! >= 0 ? r[iState!]! : '',
-    timeline: iTl! >= 0 && r[iTl!] ? Number.parseInt(r[iTl!]!, 10) : null,
-  }));
 }
 
 /** patronictl's options by version: `--leader` is `--master` before 3.0. */
