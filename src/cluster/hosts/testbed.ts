@@ -132,8 +132,9 @@ export async function testbedUp(progress: (m: string) => void = () => {}): Promi
   const haproxy = BED.filter((h) => h.services.includes('haproxy'));
   const s = DEFAULT_SETTINGS;
 
-  progress('etcd');
-  await Promise.all(
+  // All services at once, as hosts booting together would: Patroni waits for etcd by itself.
+  progress('etcd, Patroni with pgbouncer, HAProxy with keepalived');
+  const etcdUp = Promise.all(
     etcd.map(async (h) => {
       const env = {
         ETCD_NAME: h.name,
@@ -153,8 +154,7 @@ export async function testbedUp(progress: (m: string) => void = () => {}): Promi
     }),
   );
 
-  progress('Patroni and pgbouncer');
-  await Promise.all(
+  const patroniUp = Promise.all(
     patroni.map(async (h) => {
       const doc = parseYaml(
         patroniConfig({
@@ -189,8 +189,7 @@ export async function testbedUp(progress: (m: string) => void = () => {}): Promi
     }),
   );
 
-  progress('HAProxy and keepalived');
-  await Promise.all(
+  const haproxyUp = Promise.all(
     haproxy.map(async (h, i) => {
       await putFile(
         h.name,
@@ -223,6 +222,7 @@ export async function testbedUp(progress: (m: string) => void = () => {}): Promi
       await inBed(h.name, 'systemctl enable --now haproxy.service keepalived.service');
     }),
   );
+  await Promise.all([etcdUp, patroniUp, haproxyUp]);
 
   progress('waiting for a leader, replicas and the VIP');
   const leader = await waitFor(
