@@ -95,6 +95,20 @@ async function drill(name: string): Promise<{ r: Results; driver: HostsDriver; o
   return { r, driver, outDir };
 }
 
+/** A controller process injects a fault and is SIGKILLed right after. */
+async function injectAndDie(fault: string, target: string, deadman: number): Promise<void> {
+  const child = execa('node', ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/cluster/hosts-deadman-child.ts'), TESTBED_INVENTORY, fault, target, String(deadman)], {
+    cwd: PROJECT_ROOT,
+    reject: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('injected') && resolve());
+    void child.then((r) => reject(new Error(`the controller ended before injecting: ${r.stderr}`)));
+  });
+  child.kill('SIGKILL');
+  await child;
+}
+
 describe('hosts driver on the test bed', () => {
   it('discovers the cluster over SSH before touching it', async () => {
     const driver = new HostsDriver({ inventory: TESTBED_INVENTORY });
@@ -157,17 +171,8 @@ describe('hosts driver on the test bed', () => {
     const replica = driver.discovery.patroni.find((p) => p.role !== 'leader')!.member;
     const deadman = 15;
     const rest = `${access.patroni[replica]}/patroni`;
-    const child = execa('node', ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/cluster/hosts-deadman-child.ts'), TESTBED_INVENTORY, 'isolate', replica, String(deadman)], {
-      cwd: PROJECT_ROOT,
-      reject: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('injected') && resolve());
-      void child.then((r) => reject(new Error(`the controller ended before injecting: ${r.stderr}`)));
-    });
+    await injectAndDie('isolate', replica, deadman);
     const injected = performance.now();
-    child.kill('SIGKILL');
-    await child;
     // Isolated: this machine no longer reaches the replica's REST API (only its sshd).
     await expect(getJson(rest, 1000)).rejects.toThrow();
     expect((await traces()).some((t) => t.includes('pdrill-heal-isolate'))).toBe(true);
@@ -177,5 +182,21 @@ describe('hosts driver on the test bed', () => {
     expect(healed).toBeGreaterThan((deadman - 2) * 1000);
     expect(healed).toBeLessThan((deadman + 10) * 1000);
     expect(await traces()).toEqual([]);
+  });
+
+  it('a later run finds what a killed controller left and heals it at once', async () => {
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY });
+    const access = await driver.attach();
+    driver.close();
+    const replica = driver.discovery.patroni.find((p) => p.role !== 'leader')!.member;
+    await injectAndDie('pause', replica, 600);
+    expect((await traces()).some((t) => t.includes('pdrill-heal-pause-patroni'))).toBe(true);
+    // Paused: Patroni's REST API does not answer.
+    await expect(getJson(`${access.patroni[replica]}/patroni`, 1000)).rejects.toThrow();
+    const found: string[] = [];
+    await new HostsDriver({ inventory: TESTBED_INVENTORY, print: (l) => found.push(l) }).down();
+    expect(found.some((l) => l.includes('left by an earlier run: fired pdrill-heal-pause-patroni'))).toBe(true);
+    expect(await traces()).toEqual([]);
+    await getJson(`${access.patroni[replica]}/patroni`, 2000);
   });
 });

@@ -76,6 +76,8 @@ export class HostsDriver implements ClusterDriver {
     if (opts.clean) await this.removeLeftovers();
     this.found = await discover(this.inventory!, this.conns);
     this.nodes = this.nodeMap(this.found);
+    // Each host's long-lived shell is opened now, so that opening it never delays a fault.
+    await Promise.all([...this.conns.values()].map((c) => c.quick('true', 10_000)));
     return this.found;
   }
 
