@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { testbedDown, testbedUp } from '../cluster/hosts/testbed.js';
+import { HostsDriver } from '../cluster/hosts/driver.js';
+import { TESTBED_INVENTORY, testbedDown, testbedUp } from '../cluster/hosts/testbed.js';
 import { main, runCli } from './run.js';
 
 const program = new Command('testbed').description(
@@ -29,6 +30,30 @@ program
   .action(async () => {
     await testbedDown();
     console.log('test bed removed');
+  });
+
+program
+  .command('latency')
+  .description('how long after inject() a fault starts on its host: pause/resume of etcd on the last etcd host (a minority), N times')
+  .option('-n <count>', 'repetitions', '20')
+  .action(async (opts: { n: string }) => {
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY, deadmanSeconds: 60, print: () => {} });
+    await driver.attach();
+    const etcd = [...driver.discovery.hosts].reverse().find((h) => h.units.some((u) => u.component === 'etcd'))!.name;
+    const delays: number[] = [];
+    try {
+      for (let i = 0; i < Number(opts.n); i++) {
+        await driver.inject('pause', etcd);
+        delays.push(driver.lastInjectDelayMs!);
+        await driver.heal('pause', etcd);
+      }
+    } finally {
+      driver.close();
+    }
+    delays.sort((a, b) => a - b);
+    const q = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!.toFixed(1);
+    // The bed's hosts share this machine's clock, so the host's timestamp minus the call is the delay.
+    console.log(`fault start after inject() on ${etcd}, ${delays.length} runs: min ${q(0)} ms, median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms`);
   });
 
 await main(() => program.parseAsync());

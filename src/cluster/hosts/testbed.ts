@@ -65,6 +65,9 @@ export async function ensureTestbedImage(progress: (m: string) => void): Promise
   }
   progress(`building ${image} from docker/testbed/Dockerfile (a few minutes the first time)`);
   await execa('docker', ['build', '-q', '-t', image, '--build-arg', `BASE_IMAGE=${BASE_IMAGE}`, CONTEXT], { timeout: 1_800_000 });
+  // Images of earlier recipes would pile up with every edit of docker/testbed/.
+  const old = (await docker(['image', 'ls', REPOSITORY, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((t) => t && t !== image);
+  if (old.length) await docker(['image', 'rm', ...old]).catch(() => {});
   return { image, built: true };
 }
 
