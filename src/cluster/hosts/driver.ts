@@ -73,12 +73,18 @@ export class HostsDriver implements ClusterDriver {
   /** Connects to every host and reads the cluster; with clean, first heals what an interrupted run left. */
   async prepare(opts: { clean: boolean }): Promise<Discovery> {
     await this.load();
-    if (opts.clean) await this.removeLeftovers();
-    this.found = await discover(this.inventory!, this.conns);
-    this.nodes = this.nodeMap(this.found);
-    // Each host's long-lived shell is opened now, so that opening it never delays a fault.
-    await Promise.all([...this.conns.values()].map((c) => c.quick('true', 10_000)));
-    return this.found;
+    try {
+      if (opts.clean) await this.removeLeftovers();
+      this.found = await discover(this.inventory!, this.conns);
+      this.nodes = this.nodeMap(this.found);
+      // Each host's long-lived shell is opened now, so that opening it never delays a fault.
+      await Promise.all([...this.conns.values()].map((c) => c.quick('true', 10_000)));
+      return this.found;
+    } catch (err) {
+      // Open connections would keep the process alive after the error is reported.
+      this.close();
+      throw err;
+    }
   }
 
   async up(spec: ClusterSpec, opts: UpOptions = {}): Promise<ClusterAccess> {
