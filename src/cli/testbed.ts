@@ -1,6 +1,6 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { HostsDriver } from '../cluster/hosts/driver.js';
-import { TESTBED_INVENTORY, testbedDown, testbedUp } from '../cluster/hosts/testbed.js';
+import { TESTBED_INVENTORY, testbedDown, testbedUp, type PatroniSuite } from '../cluster/hosts/testbed.js';
 import { main, runCli } from './run.js';
 
 const program = new Command('testbed').description(
@@ -10,10 +10,11 @@ const program = new Command('testbed').description(
 program
   .command('up')
   .description('build (or reuse) the image, start the hosts, configure their services, write .drill/testbed/inventory.yaml')
-  .action(async () => {
+  .addOption(new Option('--patroni-suite <suite>', "trixie: Debian 13's Patroni 4.0.7; bookworm: Debian 12's own 3.0.2").choices(['trixie', 'bookworm']).default('trixie'))
+  .action(async (opts: { patroniSuite: PatroniSuite }) => {
     await runCli(
       async () => {
-        const f = await testbedUp((m) => console.error(`… ${m}`));
+        const f = await testbedUp((m) => console.error(`… ${m}`), opts.patroniSuite);
         console.log(
           `test bed up: image ${f.built ? 'built' : 'cached'} ${f.seconds.image.toFixed(1)} s, hosts booted ${f.seconds.boot.toFixed(1)} s, ` +
             `services healthy ${f.seconds.healthy.toFixed(1)} s later`,

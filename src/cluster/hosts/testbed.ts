@@ -56,17 +56,23 @@ async function putFile(host: string, file: string, text: string, owner = 'root',
 
 const inBed = (host: string, script: string, timeout = 120_000) => docker(['exec', container(host), 'sh', '-c', script], { timeout });
 
+/** Where Patroni comes from: Debian 13's 4.0.7 (default) or Debian 12's own 3.0.2. */
+export type PatroniSuite = 'trixie' | 'bookworm';
+
 /** Builds the image when its context changed (the tag is the context's hash); cached otherwise. */
-export async function ensureTestbedImage(progress: (m: string) => void): Promise<{ image: string; built: boolean }> {
-  const image = `${REPOSITORY}:${await imageTag(CONTEXT)}`;
+export async function ensureTestbedImage(progress: (m: string) => void, suite: PatroniSuite = 'trixie'): Promise<{ image: string; built: boolean }> {
+  const image = `${REPOSITORY}:${await imageTag(CONTEXT)}${suite === 'trixie' ? '' : `-${suite}`}`;
   if ((await docker(['image', 'inspect', image]).catch(() => null)) !== null) return { image, built: false };
   if ((await docker(['image', 'inspect', BASE_IMAGE]).catch(() => null)) === null) {
     throw new Error(`the base image ${BASE_IMAGE} is missing: \`sudo bash scripts/docker-prepare.sh\` builds it from Debian's mirror`);
   }
   progress(`building ${image} from docker/testbed/Dockerfile (a few minutes the first time)`);
-  await execa('docker', ['build', '-q', '-t', image, '--build-arg', `BASE_IMAGE=${BASE_IMAGE}`, CONTEXT], { timeout: 1_800_000 });
+  await execa('docker', ['build', '-q', '-t', image, '--build-arg', `BASE_IMAGE=${BASE_IMAGE}`, '--build-arg', `PATRONI_SUITE=${suite}`, CONTEXT], {
+    timeout: 1_800_000,
+  });
   // Images of earlier recipes would pile up with every edit of docker/testbed/.
-  const old = (await docker(['image', 'ls', REPOSITORY, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((t) => t && t !== image);
+  const sameSuite = (t: string) => (suite === 'trixie' ? !t.includes('-') : t.endsWith(`-${suite}`));
+  const old = (await docker(['image', 'ls', REPOSITORY, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((t) => t && t !== image && sameSuite(t));
   if (old.length) await docker(['image', 'rm', ...old]).catch(() => {});
   return { image, built: true };
 }
@@ -86,9 +92,9 @@ export interface TestbedFacts {
   built: boolean;
 }
 
-export async function testbedUp(progress: (m: string) => void = () => {}): Promise<TestbedFacts> {
+export async function testbedUp(progress: (m: string) => void = () => {}, suite: PatroniSuite = 'trixie'): Promise<TestbedFacts> {
   const t0 = performance.now();
-  const { image, built } = await ensureTestbedImage(progress);
+  const { image, built } = await ensureTestbedImage(progress, suite);
   const tImage = performance.now();
   await testbedDown();
   await mkdir(TESTBED_DIR, { recursive: true });
