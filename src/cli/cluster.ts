@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
+import { formatDiscovery } from '../cluster/hosts/discover.js';
+import { HostsDriver } from '../cluster/hosts/driver.js';
+import { confirm } from '../cluster/hosts/plan.js';
 import { createDriver, type DriverName } from '../cluster/index.js';
 import { profileSpec, PROFILES } from '../cluster/profiles.js';
 import { formatMembers, memberRows } from '../cluster/status.js';
-import { DIRECTIONS, FAULT_KINDS, type ClusterAccess, type Direction, type FaultKind } from '../cluster/types.js';
+import { DIRECTIONS, FAULT_KINDS, type ClusterAccess, type ClusterDriver, type Direction, type FaultKind } from '../cluster/types.js';
 import { faultParams } from '../experiment/schema.js';
 import { endpoints } from './endpoints.js';
 import { leftoverHint, main, runCli } from './run.js';
@@ -11,11 +14,19 @@ const program = new Command('cluster').description('Bring a real Patroni cluster
 const driverOption = () => new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local');
 const composeOption = () =>
   new Option('--compose <file>', "a Docker Compose project of your own instead of the drill's docker-compose.yml (implies --driver docker)");
+const hostsOption = () => new Option('--hosts <inventory>', 'a cluster already running on hosts reached over SSH, described by this inventory');
 interface DriverOpts {
   driver: DriverName;
   compose?: string;
+  hosts?: string;
+  deadman?: string;
 }
-const driverFrom = (opts: DriverOpts) => createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
+const driverFrom = (opts: DriverOpts) =>
+  createDriver(opts.hosts ? 'hosts' : opts.compose ? 'docker' : opts.driver, {
+    compose: opts.compose,
+    hosts: opts.hosts,
+    ...(opts.deadman ? { deadmanSeconds: Number(opts.deadman) } : {}),
+  });
 const showSecretsOption = () => new Option('--show-secrets', 'print passwords instead of masking them');
 
 program
@@ -26,8 +37,10 @@ program
   .addOption(composeOption())
   .option('--patroni <build>', 'the Patroni build to run (local driver): a version installed by `npm run setup -- --patroni <version>`, or a patroni executable\'s path')
   .addOption(showSecretsOption())
+  .addOption(hostsOption())
   .action(async (opts: { profile: string; patroni?: string; showSecrets?: boolean } & DriverOpts) => {
     const driver = await driverFrom(opts);
+    if (driver instanceof HostsDriver) throw new Error('the hosts driver brings nothing up: the cluster is yours and already runs (try `status --hosts`)');
     const started = performance.now();
     await runCli(
       async (signal) => {
@@ -44,9 +57,10 @@ program
 
 program
   .command('down')
-  .description('remove every process, data directory, namespace and route the driver made')
+  .description('remove every process, data directory, namespace and route the driver made (with --hosts: the timers, rules and scratch database it left; the cluster keeps running)')
   .addOption(driverOption())
   .addOption(composeOption())
+  .addOption(hostsOption())
   .action(async (opts: DriverOpts) => {
     const driver = await driverFrom(opts);
     const started = performance.now();
@@ -61,13 +75,18 @@ program
   .addOption(showSecretsOption())
   .addOption(driverOption())
   .addOption(composeOption())
+  .addOption(hostsOption())
   .action(async (opts: { json?: boolean; showSecrets?: boolean } & DriverOpts) => {
-    const access = await (await driverFrom(opts)).attach();
+    const driver = await driverFrom(opts);
+    const access = await driver.attach();
     const members = await memberRows(access);
+    const discovery = driver instanceof HostsDriver ? driver.discovery : undefined;
+    if (driver instanceof HostsDriver) driver.close();
     const show = opts.showSecrets === true;
     if (opts.json) {
-      console.log(JSON.stringify({ members, endpoints: endpoints(access, show) }, null, 2));
+      console.log(JSON.stringify({ members, endpoints: endpoints(access, show), ...(discovery ? { discovery } : {}) }, null, 2));
     } else {
+      if (discovery) console.log(formatDiscovery(discovery));
       console.log(formatMembers(members));
       printEndpoints(access, show);
     }
@@ -85,14 +104,20 @@ program
   .option('--jitter <duration>', 'delay: ± this much, uniform, e.g. 50ms')
   .addOption(driverOption())
   .addOption(composeOption())
-  .action(async (kind: string, node: string, opts: DriverOpts & { from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string }) => {
+  .addOption(hostsOption())
+  .option('--deadman <seconds>', 'with --hosts: the host heals the fault by itself after this long', '600')
+  .option('--dry-run', 'with --hosts: print the command, touch nothing')
+  .option('--yes', 'with --hosts: do not ask for confirmation')
+  .action(async (kind: string, node: string, opts: HostsOpts & { from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string }) => {
     const fault = faultKind(kind);
     // The experiment file's own rules for a fault's settings, so both say the same.
     const params = faultParams(fault, opts);
     const driver = await driverFrom(opts);
     await driver.attach();
-    const outcome = await driver.inject(fault, node, params);
-    console.log(`injected ${kind} on ${node}${outcome ? `: ${outcome.detail}` : ''}`);
+    await onHosts(driver, 'fault', fault, node, opts, async () => {
+      const outcome = await driver.inject(fault, node, params);
+      console.log(`injected ${kind} on ${node}${outcome ? `: ${outcome.detail}` : ''}`);
+    });
   });
 
 program
@@ -100,13 +125,37 @@ program
   .description('heal a fault injected on a node')
   .addOption(driverOption())
   .addOption(composeOption())
-  .action(async (kind: string, node: string, opts: DriverOpts) => {
+  .addOption(hostsOption())
+  .option('--dry-run', 'with --hosts: print the command, touch nothing')
+  .option('--yes', 'with --hosts: do not ask for confirmation')
+  .action(async (kind: string, node: string, opts: HostsOpts) => {
     const fault = faultKind(kind);
     const driver = await driverFrom(opts);
     await driver.attach();
-    await driver.heal(fault, node);
-    console.log(`healed ${kind} on ${node}`);
+    await onHosts(driver, 'heal', fault, node, opts, async () => {
+      await driver.heal(fault, node);
+      console.log(`healed ${kind} on ${node}`);
+    });
   });
+
+type HostsOpts = DriverOpts & { dryRun?: boolean; yes?: boolean };
+
+/** On someone's real hosts, the command is shown and confirmed first, and the SSH connections closed after. */
+async function onHosts(driver: ClusterDriver, verb: 'fault' | 'heal', fault: FaultKind, node: string, opts: HostsOpts, act: () => Promise<void>): Promise<void> {
+  if (!(driver instanceof HostsDriver)) return act();
+  try {
+    const p = driver.faultPlan(fault, node);
+    console.error(`${p.place.host}$ ${verb === 'fault' ? p.inject : p.heal}`);
+    const go = !opts.dryRun && (opts.yes || (await confirm(`${verb} ${fault} on ${node} (host ${p.place.host})?`)));
+    if (!go) {
+      console.log(opts.dryRun ? 'dry run: nothing was changed' : 'not confirmed: nothing was changed');
+      return;
+    }
+    await act();
+  } finally {
+    driver.close();
+  }
+}
 
 function faultKind(kind: string): FaultKind {
   if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})`);

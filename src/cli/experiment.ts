@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { HostsDriver } from '../cluster/hosts/driver.js';
+import { formatDiscovery } from '../cluster/hosts/discover.js';
+import { confirm, drillSeconds, faultPlan, housekeepingPlan } from '../cluster/hosts/plan.js';
 import { createDriver, type DriverName } from '../cluster/index.js';
 import { toJUnitXml } from '../experiment/junit.js';
 import { loadExperiment } from '../experiment/load.js';
@@ -17,16 +20,44 @@ const program = new Command('experiment')
   .option('--junit <file>', 'also write the assertions as JUnit XML')
   .addOption(new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local'))
   .option('--compose <file>', "drive this Docker Compose project (your own) instead of the drill's docker-compose.yml; implies --driver docker")
+  .option('--hosts <inventory>', 'run on a cluster that already runs on hosts reached over SSH (systemd services), described by this inventory')
+  .option('--dry-run', 'with --hosts: discover the cluster (read-only), print every command for every host, touch nothing')
+  .option('--yes', 'with --hosts: do not ask for confirmation before the first fault')
   .addOption(new Option('--lang <lang>', 'report language').choices(['en', 'ru']).default('en'))
   .option('--keep', 'leave the (healed) cluster running afterwards')
   .option('--patroni <build>', "the Patroni build to run (local driver): a version installed by `npm run setup -- --patroni <version>`, or a patroni executable's path; overrides the file's cluster.patroni")
   .option('--repeat <n>', 'run the drill n times and report the distribution (one folder per run under --out)', positiveInt, 1)
   .option('--fresh', 'with --repeat: a fresh cluster for every run instead of one restored to its baseline between runs')
-  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; lang: 'en' | 'ru'; keep?: boolean; patroni?: string; repeat: number; fresh?: boolean }) => {
+  .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; hosts?: string; dryRun?: boolean; yes?: boolean; lang: 'en' | 'ru'; keep?: boolean; patroni?: string; repeat: number; fresh?: boolean }) => {
     // Validated before anything starts: a bad file leaves nothing half-started.
     const loaded = await loadExperiment(name);
     const exp = opts.patroni ? { ...loaded, cluster: { ...loaded.cluster, patroni: opts.patroni } } : loaded;
-    const driver = await createDriver(opts.compose ? 'docker' : opts.driver, { compose: opts.compose });
+    if ((opts.dryRun || opts.yes) && !opts.hosts) throw new Error('--dry-run and --yes go with --hosts');
+    const driverName: DriverName = opts.hosts ? 'hosts' : opts.compose ? 'docker' : opts.driver;
+    const driver = await createDriver(driverName, {
+      compose: opts.compose,
+      hosts: opts.hosts,
+      deadmanSeconds: drillSeconds(exp),
+    });
+    if (driver instanceof HostsDriver) {
+      // Someone's real machines: show what was found and what will be done before touching anything.
+      try {
+        const access = await driver.attach();
+        console.error(formatDiscovery(driver.discovery));
+        console.error((await faultPlan(exp, driver, access)).join('\n'));
+        if (opts.dryRun) {
+          console.error(housekeepingPlan(driver).join('\n'));
+          console.log('dry run: nothing was changed on any host');
+          return;
+        }
+        if (!opts.yes && !(await confirm(`Run ${exp.name} on these hosts?`))) {
+          console.log('not confirmed (pass --yes to run without a terminal): nothing was changed');
+          return;
+        }
+      } finally {
+        driver.close();
+      }
+    }
     const outDir = path.resolve(opts.out ?? defaultOutDir(opts.repeat > 1 ? `${exp.name}-x${opts.repeat}` : exp.name));
     const t0 = performance.now();
     const log = (m: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}`);
@@ -45,7 +76,7 @@ const program = new Command('experiment')
         console.log(`report:  ${path.join(shown, 'report.md')}`);
       }
       process.exitCode = exitCodeOf(results);
-    }, { leftovers: leftoverHint(opts.compose ? 'docker' : opts.driver, opts.compose) });
+    }, { leftovers: leftoverHint(driverName, opts.compose ?? opts.hosts) });
   });
 
 await main(() => program.parseAsync());

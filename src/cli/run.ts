@@ -8,7 +8,11 @@ export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 13
 export const ERROR_EXIT = 2;
 
 /** What a forced exit may leave behind and the one command that removes it. */
-export function leftoverHint(driver: DriverName, compose?: string): string {
+export function leftoverHint(driver: DriverName, source?: string): string {
+  if (driver === 'hosts') {
+    return `a fault may still be in force on a host until its dead-man timer heals it; heal it now and remove the tool's timers, rules and scratch database with: npm run cluster -- down --hosts ${source ?? '<inventory>'}`;
+  }
+  const compose = source;
   if (driver === 'docker' || compose) {
     const how = compose ? `--compose ${compose}` : '--driver docker';
     return `the Docker project's containers (possibly paused or cut off their network) and volumes may be left; remove them with: npm run cluster -- down ${how}`;

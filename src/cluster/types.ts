@@ -178,7 +178,7 @@ export const COMPONENTS = ['etcd', 'patroni', 'pgbouncer', 'haproxy', 'keepalive
 export type Component = (typeof COMPONENTS)[number];
 
 export interface ClusterDriver {
-  readonly kind: 'local' | 'docker';
+  readonly kind: 'local' | 'docker' | 'hosts';
   /** Brings a fresh cluster up (cleaning any leftovers first) and waits until it is healthy. */
   up(spec: ClusterSpec, opts?: UpOptions): Promise<ClusterAccess>;
   /** The HAProxy node that serves clients now (the VIP holder with keepalived), if the driver can tell. */

@@ -4,6 +4,8 @@
  * wall clock). Analysis reads nothing else, so any run can be re-analysed from its files.
  */
 
+import type { ClusterDriver } from '../cluster/types.js';
+
 /** ok = acknowledged; failed = a definite error; indeterminate = sent but never answered. */
 export type Outcome = 'ok' | 'failed' | 'indeterminate';
 
@@ -127,7 +129,8 @@ export interface ClusterSettingsSnapshot {
 export interface RunMeta {
   experiment: string;
   description: string;
-  driver: 'local' | 'docker';
+  /** The driver kind, one list: ClusterDriver['kind']. */
+  driver: ClusterDriver['kind'];
   started_at: string;
   /** Monotonic end of the run, ms since start. */
   ended_ms: number;

@@ -16,6 +16,11 @@ function normaliseRole(role: string): string {
   return role.trim().toLowerCase().replace(/\s+/g, '_');
 }
 
+/** The tables in a command's own output (not a report): every line is verbatim output. */
+export function findTablesInOutput(output: string): PatronictlTable[] {
+  return findTables(output.split(/\r?\n/).map((text, i) => ({ n: i + 1, text, code: true, block: 0, heading: null })));
+}
+
 /** Every `patronictl list` table in the text, old ("Lag in MB") and new (Receive/Replay LSN) formats. */
 export function findTables(lines: Line[]): PatronictlTable[] {
   const tables: PatronictlTable[] = [];

@@ -1,0 +1,202 @@
+/**
+ * The hosts driver against the test bed: eight systemd containers with sshd and Debian's packaged
+ * etcd, Patroni, pgbouncer, HAProxy and keepalived (npm run testbed). Discovery, a dry run that
+ * touches nothing, leader-stop and haproxy-vip-failover through the runner over SSH, and the dead-man
+ * switch: the controller is SIGKILLed with a host isolated and the host heals itself. The bed is
+ * removed at the end, also after a failure or a Ctrl-C.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostsDriver } from '../../src/cluster/hosts/driver.js';
+import { loadInventory } from '../../src/cluster/hosts/inventory.js';
+import { drillSeconds } from '../../src/cluster/hosts/plan.js';
+import { HostConnection } from '../../src/cluster/hosts/ssh.js';
+import { testbedDown, testbedUp, TESTBED_INVENTORY } from '../../src/cluster/hosts/testbed.js';
+import { getJson } from '../../src/cluster/patroni-api.js';
+import { loadExperiment, PROJECT_ROOT } from '../../src/experiment/load.js';
+import { runExperiment } from '../../src/experiment/runner.js';
+import type { Results } from '../../src/results/types.js';
+import { waitFor } from '../../src/util/time.js';
+
+const figures: string[] = [];
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+let outRoot: string;
+
+const onSignal = () => void testbedDown().finally(() => process.exit(130));
+
+beforeAll(async () => {
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const t = performance.now();
+  await execa('bash', [path.join(PROJECT_ROOT, 'scripts/docker-prepare.sh')], { stdio: 'inherit', timeout: 900_000 });
+  figures.push(`engine and base image ready: ${seconds(performance.now() - t)}`);
+  const f = await testbedUp((m) => console.error(`testbed: ${m}`));
+  figures.push(
+    `test bed: image ${f.built ? 'built' : 'cached'} ${f.seconds.image.toFixed(1)} s; 8 hosts booted ${f.seconds.boot.toFixed(1)} s; ` +
+      `services healthy ${f.seconds.healthy.toFixed(1)} s later (hosts up and healthy ${(f.seconds.boot + f.seconds.healthy).toFixed(1)} s)`,
+  );
+  outRoot = await mkdtemp(path.join(tmpdir(), 'drill-hosts-'));
+}, 2_400_000);
+
+afterAll(async () => {
+  await testbedDown();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (outRoot) await rm(outRoot, { recursive: true, force: true });
+  console.log(`Hosts driver figures:\n  ${figures.join('\n  ')}`);
+}, 300_000);
+
+/** What the tool may have left on the hosts: pdrill timers and the isolation table, one line per find. */
+async function traces(): Promise<string[]> {
+  const inv = await loadInventory(TESTBED_INVENTORY);
+  const found = await Promise.all(
+    inv.hosts.map(async (h) => {
+      const c = new HostConnection(h.name, h.ssh);
+      try {
+        const r = await c.run("systemctl list-units --all --plain --no-legend 'pdrill-*'; nft list table inet pdrill_isolate 2>/dev/null | head -n1");
+        return r.stdout.split('\n').filter(Boolean).map((l) => `${h.name}: ${l}`);
+      } finally {
+        c.close();
+      }
+    }),
+  );
+  return found.flat();
+}
+
+async function scratchExists(): Promise<boolean> {
+  const inv = await loadInventory(TESTBED_INVENTORY);
+  const c = new pg.Client({ ...inv.clients.write, ...inv.credentials, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    return (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [inv.scratchDatabase])).rowCount === 1;
+  } finally {
+    await c.end();
+  }
+}
+
+async function drill(name: string): Promise<{ r: Results; driver: HostsDriver; outDir: string }> {
+  const exp = await loadExperiment(name);
+  const driver = new HostsDriver({ inventory: TESTBED_INVENTORY, deadmanSeconds: drillSeconds(exp), print: (l) => console.error(l) });
+  const outDir = path.join(outRoot, name);
+  const t0 = performance.now();
+  const r = await runExperiment(exp, { driver, outDir });
+  const logs = await driver.collectLogs(outDir, { from: new Date(r.started_at), to: new Date(Date.parse(r.started_at) + r.duration_ms + 30_000) });
+  driver.close();
+  expect(logs.length).toBe(13);
+  const faultWindow = r.analysis.outages.find((o) => o.fault_injected_ms !== null)?.window.duration_ms;
+  figures.push(
+    `${name} over SSH: verdict ${r.verdict}${r.error ? ` (${r.error})` : ''}; write outage at the fault ${faultWindow === undefined ? 'none' : seconds(faultWindow)}; ` +
+      `all windows ${r.analysis.outages.map((o) => seconds(o.window.duration_ms)).join(', ') || 'none'}; fault started ${driver.lastInjectDelayMs?.toFixed(1)} ms after inject(); run ${seconds(performance.now() - t0)}`,
+  );
+  return { r, driver, outDir };
+}
+
+/** A controller process injects a fault and is SIGKILLed right after. */
+async function injectAndDie(fault: string, target: string, deadman: number): Promise<void> {
+  const child = execa('node', ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/cluster/hosts-deadman-child.ts'), TESTBED_INVENTORY, fault, target, String(deadman)], {
+    cwd: PROJECT_ROOT,
+    reject: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('injected') && resolve());
+    void child.then((r) => reject(new Error(`the controller ended before injecting: ${r.stderr}`)));
+  });
+  child.kill('SIGKILL');
+  await child;
+}
+
+describe('hosts driver on the test bed', () => {
+  it('discovers the cluster over SSH before touching it', async () => {
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY });
+    const access = await driver.attach();
+    const d = driver.discovery;
+    driver.close();
+    expect(d.patroni.map((p) => p.member).sort()).toEqual(['patroni1', 'patroni2', 'patroni3']);
+    expect(d.patroni.filter((p) => p.role === 'leader')).toHaveLength(1);
+    expect(d.patroni.filter((p) => p.role !== 'leader').every((p) => p.replicating)).toBe(true);
+    expect(d.etcd.members.map((m) => m.name).sort()).toEqual(['etcd1', 'etcd2', 'etcd3']);
+    expect(d.haproxy.map((h) => [h.write, h.read, h.inter_ms])).toEqual([
+      ['primary', 'replicas', 500],
+      ['primary', 'replicas', 500],
+    ]);
+    expect(d.keepalived?.holder).toMatch(/^haproxy[12]$/);
+    expect(d.settings).toMatchObject({ ttl: 20, loop_wait: 2, retry_timeout: 9 });
+    expect(d.versions.patroni).toBe('4.0.7');
+    expect(access.topology).toEqual({ etcd: 3, patroni: 3, haproxy: 2, pgbouncer: true, keepalived: true });
+    expect('error' in d.dcsView ? d.dcsView.error : d.dcsView.map((m) => m.role).sort()).toEqual(['leader', 'replica', 'replica']);
+  });
+
+  it('--dry-run prints every command and changes nothing', async () => {
+    const before = await getJson<{ members: Array<{ name: string; role: string }> }>('http://10.214.0.21:8008/cluster');
+    const out = await execa('npx', ['tsx', 'src/cli/experiment.ts', 'leader-stop', '--hosts', TESTBED_INVENTORY, '--dry-run'], { cwd: PROJECT_ROOT, all: true });
+    expect(out.all).toMatch(/systemd-run --quiet --collect --unit=pdrill-heal-stop-patroni-\S+ --on-active=\d+s/);
+    expect(out.all).toContain("systemctl stop 'patroni.service'");
+    expect(out.all).toContain('dry run: nothing was changed on any host');
+    expect(await traces()).toEqual([]);
+    expect(await scratchExists()).toBe(false);
+    const after = await getJson<{ members: Array<{ name: string; role: string }> }>('http://10.214.0.21:8008/cluster');
+    expect(after.members.map((m) => m.role)).toEqual(before.members.map((m) => m.role));
+  });
+
+  it('leader-stop: the leader changes, nothing is lost, every trace is removed', async () => {
+    const { r, outDir } = await drill('leader-stop');
+    expect(r.error).toBeUndefined();
+    const must = ['lost writes', 'unexpected rows', 'duplicates', 'split brain', 'leader changed', 'timeline changed'];
+    expect(r.assertions.filter((a) => must.includes(a.name) && !a.passed)).toEqual([]);
+    const fault = r.analysis.outages.find((o) => o.fault_injected_ms !== null);
+    expect(fault?.window.duration_ms).toBeLessThan(10_000);
+    const stopped = r.events.find((e) => e.action === 'inject' && e.phase === 'end')!.nodes![0]!;
+    expect(await readFile(path.join(outDir, 'logs', `${stopped}.patroni.log`), 'utf8')).toMatch(/Stopping patroni\.service/);
+    expect(await traces()).toEqual([]);
+    expect(await scratchExists()).toBe(false);
+  });
+
+  it('haproxy-vip-failover: the VIP moves to the other HAProxy within seconds', async () => {
+    const { r } = await drill('haproxy-vip-failover');
+    expect(r.error).toBeUndefined();
+    expect(r.assertions.filter((a) => ['lost writes', 'split brain', 'leader changed', 'within prediction'].includes(a.name) && !a.passed)).toEqual([]);
+    const fault = r.analysis.outages.find((o) => o.fault_injected_ms !== null);
+    expect(fault?.window.duration_ms ?? 0).toBeLessThan(3000);
+    expect(await traces()).toEqual([]);
+  });
+
+  it('dead-man switch: the controller is SIGKILLed with a host isolated, and the host heals itself', async () => {
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY });
+    const access = await driver.attach();
+    driver.close();
+    const replica = driver.discovery.patroni.find((p) => p.role !== 'leader')!.member;
+    const deadman = 15;
+    const rest = `${access.patroni[replica]}/patroni`;
+    await injectAndDie('isolate', replica, deadman);
+    const injected = performance.now();
+    // Isolated: this machine no longer reaches the replica's REST API (only its sshd).
+    await expect(getJson(rest, 1000)).rejects.toThrow();
+    expect((await traces()).some((t) => t.includes('pdrill-heal-isolate'))).toBe(true);
+    await waitFor('the isolated host to heal itself', () => getJson(rest, 1000).then(() => true), { timeoutMs: (deadman + 15) * 1000, intervalMs: 250 });
+    const healed = performance.now() - injected;
+    figures.push(`dead-man switch: controller SIGKILLed with ${replica} isolated; healed by itself ${seconds(healed)} after the fault (armed for ${deadman} s)`);
+    expect(healed).toBeGreaterThan((deadman - 2) * 1000);
+    expect(healed).toBeLessThan((deadman + 10) * 1000);
+    expect(await traces()).toEqual([]);
+  });
+
+  it('a later run finds what a killed controller left and heals it at once', async () => {
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY });
+    const access = await driver.attach();
+    driver.close();
+    const replica = driver.discovery.patroni.find((p) => p.role !== 'leader')!.member;
+    await injectAndDie('pause', replica, 600);
+    expect((await traces()).some((t) => t.includes('pdrill-heal-pause-patroni'))).toBe(true);
+    // Paused: Patroni's REST API does not answer.
+    await expect(getJson(`${access.patroni[replica]}/patroni`, 1000)).rejects.toThrow();
+    const found: string[] = [];
+    await new HostsDriver({ inventory: TESTBED_INVENTORY, print: (l) => found.push(l) }).down();
+    expect(found.some((l) => l.includes('left by an earlier run: fired pdrill-heal-pause-patroni'))).toBe(true);
+    expect(await traces()).toEqual([]);
+    await getJson(`${access.patroni[replica]}/patroni`, 2000);
+  });
+});
