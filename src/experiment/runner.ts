@@ -6,9 +6,9 @@ import { nodeNames, profileSpec } from '../cluster/profiles.js';
 import { memberRows } from '../cluster/status.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec } from '../cluster/types.js';
 import { FaultLedger } from '../faults/interpreter.js';
-import { FINAL_READ_FILE, HISTORY_FILE, History, META_FILE } from '../history/store.js';
+import { FINAL_READ_FILE, HISTORY_FILE, History, META_FILE, readNodeLogs } from '../history/store.js';
 import type { ClusterSettingsSnapshot, EventRecord, FinalRead, RunMeta, StepAction } from '../history/types.js';
-import { finalRead, loadIntervalMs, prepareTable, startLoad, tableVisible, type LoadHandle } from '../load/index.js';
+import { finalRead, loadIntervalMs, prepareTable, serverClock, startLoad, tableVisible, type LoadHandle } from '../load/index.js';
 import { startObservers } from '../observe/index.js';
 import type { MemberRow, Results } from '../results/types.js';
 import { sleep, waitFor } from '../util/time.js';
@@ -47,6 +47,8 @@ async function liveSettings(access: ClusterAccess, spec: ClusterSpec): Promise<C
     failsafe_mode: c.failsafe_mode === true,
     synchronous_mode: c.synchronous_mode === true,
     haproxy: s.haproxy,
+    etcd: s.etcd,
+    keepalived: s.keepalived,
   };
 }
 
@@ -91,6 +93,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     await history.close();
     history = new History();
     history.toFile(outDir);
+    // t = 0 on the wall clock, and the server's clock against it, so server logs and commit times line up.
+    meta.t0_wall = history.t0_wall;
+    meta.clock = await serverClock(access.write, access.superuser);
     meta.versions = await driver.versions();
     meta.config = await liveSettings(access, spec);
     await prepareTable(access.write, access.app);
@@ -160,6 +165,12 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     await load?.stop();
     await observers?.stop();
     await history.close();
+    // Node logs of the run's span, while the nodes still exist.
+    if (access) {
+      await driver
+        .collectLogs(outDir, { from: new Date(Date.parse(meta.t0_wall ?? meta.started_at) - 1000), to: new Date() })
+        .catch((err: Error) => say(`could not collect the node logs: ${err.message}`));
+    }
     if (!opts.keep || !access) {
       say('tearing the cluster down');
       await driver.down().catch((err: Error) => {
@@ -173,17 +184,18 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   await writeFile(path.join(outDir, META_FILE), JSON.stringify(runMeta, null, 2));
   if (final) await writeFile(path.join(outDir, FINAL_READ_FILE), JSON.stringify(final));
 
-  const run = { meta: runMeta, history: history.records, final };
+  const run = { meta: runMeta, history: history.records, final, logs: await readNodeLogs(outDir) };
   const analysis = analyse(run);
   const assertions = error ? [] : evaluateAssertions(exp, run, analysis);
   const results: Results = {
-    schema_version: 1,
+    schema_version: 2,
     experiment: exp.name,
     description: exp.description,
     verdict: verdictOf(assertions, error),
     ...(error ? { error } : {}),
     driver: driver.kind,
     started_at: meta.started_at,
+    ...(meta.t0_wall ? { t0_wall: meta.t0_wall } : {}),
     duration_ms: ended_ms,
     versions: runMeta.versions,
     topology: runMeta.topology,

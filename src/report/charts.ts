@@ -3,7 +3,7 @@ import type { OutagePhases } from '../analysis/types.js';
 import type { Results } from '../results/types.js';
 import type { FaultInfo } from './faults.js';
 import { fmtS, strings, type Lang } from './i18n.js';
-import { phaseRows, predictionFor } from './phases.js';
+import { faultFor, phaseRows } from './phases.js';
 import type { Series } from './series.js';
 
 /**
@@ -439,12 +439,13 @@ export function phaseLabel(lang: Lang, key: keyof typeof PHASE_COLORS): string {
   }
 }
 
-function phasesChart(results: Results, o: OutagePhases, index: number, fault: FaultInfo, lang: Lang): ChartSpec {
+function phasesChart(results: Results, o: OutagePhases, index: number, lang: Lang): ChartSpec {
   const ru = lang === 'ru';
   const t = strings(lang);
-  const ref = o.fault_injected_ms ?? o.window.start_ms;
-  const rows = phaseRows(o, results.config, fault, lang);
-  const pred = predictionFor(o, results.analysis.predictions);
+  const f = faultFor(results.analysis, index);
+  const ref = f?.effective_ms ?? o.fault_injected_ms ?? o.window.start_ms;
+  const rows = phaseRows(o, f);
+  const pred = f?.predicted ?? null;
   const labels: string[] = [];
   const data: Array<[number, number]> = [];
   const colors: string[] = [];
@@ -457,9 +458,11 @@ function phasesChart(results: Results, o: OutagePhases, index: number, fault: Fa
   data.push([s3(o.window.start_ms - ref), s3(o.window.end_ms - ref)]);
   colors.push(COLORS.writeErr);
   if (pred) {
-    labels.push(ru ? 'предсказанная граница' : 'predicted bound');
-    data.push([0, s3(pred.bound_ms)]);
-    colors.push(pred.within ? '#8c959f' : '#57606a');
+    // The predicted interval of the outage's duration, drawn from where the observed one began.
+    const start = o.window.start_ms - ref;
+    labels.push(ru ? 'предсказанный интервал' : 'predicted interval');
+    data.push([s3(start + pred.lo_ms), s3(start + pred.hi_ms)]);
+    colors.push(f?.within ? '#8c959f' : '#57606a');
   }
   return {
     id: `phases-${index + 1}`,
@@ -499,7 +502,7 @@ export function reportCharts(results: Results, series: Series | null, fault: Fau
     const lag = lagChart(results, series, fault, lang);
     if (lag) out.push(lag);
   }
-  results.analysis.outages.slice(0, 3).forEach((o, i) => out.push(phasesChart(results, o, i, fault, lang)));
+  results.analysis.outages.slice(0, 3).forEach((o, i) => out.push(phasesChart(results, o, i, lang)));
   return out;
 }
 

@@ -124,7 +124,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
   const longest = (ws: Array<{ duration_ms: number }>) => ws.reduce((m, w) => Math.max(m, w.duration_ms), 0);
   const runs = loaded.map(({ dir, results: r, missing }) => {
     const w = r.analysis.writes;
-    const pred = r.analysis.predictions[0];
+    const pred = r.analysis.faults.find((f) => f.predicted);
     const noAnalysis = missing.includes('analysis');
     return {
       experiment: r.experiment,
@@ -138,7 +138,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
       duration: fmtS(lang, r.duration_ms, 0),
       write_outage: noAnalysis ? '—' : fmtS(lang, longest(w.windows), 2),
       read_outage: noAnalysis ? '—' : fmtS(lang, longest(r.analysis.reads.windows), 2),
-      bound: pred ? fmtS(lang, pred.bound_ms, 1) : '—',
+      bound: pred?.predicted ? `${fmtS(lang, pred.predicted.lo_ms, 1)} … ${fmtS(lang, pred.predicted.hi_ms, 1)}` : '—',
       within: pred ? pred.within : null,
       lost: noAnalysis || !w.accounted ? '—' : fmtNumber(lang, w.lost),
       lost_any: w.accounted && w.lost > 0,
@@ -148,7 +148,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
       split_brain: r.analysis.split_brain.length ? fmtS(lang, r.analysis.split_brain_ms, 1) : '',
       error: r.error ?? '',
       outage_ms: noAnalysis ? null : longest(w.windows),
-      bound_ms: pred ? pred.bound_ms : null,
+      bound_ms: pred?.predicted ? pred.predicted.hi_ms : null,
     };
   });
 

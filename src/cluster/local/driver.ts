@@ -17,6 +17,7 @@ import { LAB } from './lab.js';
 import { NET, addHost, createLab, destroyLab, nsName, setLink } from './netns.js';
 import { OwnerLock } from './owner.js';
 import { isAlive, launch, signalAndWait } from './processes.js';
+import { collectLocalLogs } from './logs.js';
 
 export const LOCAL_BASE = LAB.base;
 const STATE_FILE = path.join(LOCAL_BASE, 'state.json');
@@ -190,6 +191,10 @@ export class LocalDriver implements ClusterDriver {
       case 'isolate':
         return setLink(n.name, true);
     }
+  }
+
+  collectLogs(outDir: string, span: { from: Date; to: Date }): Promise<string[]> {
+    return collectLocalLogs(LOCAL_BASE, this.required().nodes.map((n) => n.name), outDir, span);
   }
 
   async activeHaproxy(): Promise<string | null> {
