@@ -2,12 +2,13 @@
  * Checks an experiment's assertions against what the run recorded and what analysis derived.
  * Each result reads on its own: a name ("max write outage"), what was measured and what was required.
  */
-import type { Analysis, Availability, Window } from '../analysis/types.js';
+import type { Analysis, Availability } from '../analysis/types.js';
 import type { EventRecord, OperationRecord, RecordedRun } from '../history/types.js';
 import type { AssertionResult, Verdict } from '../results/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { Experiment } from './load.js';
 import type { Assertion, InjectStep } from './schema.js';
+import { longestWindow } from '../analysis/summary.js';
 
 export function evaluateAssertions(exp: Experiment, run: RecordedRun, analysis: Analysis): AssertionResult[] {
   const ctx: Context = {
@@ -104,7 +105,7 @@ function atMost(ms: number): string {
 function longestOutage(name: string, a: Availability, what: 'write' | 'read', maxMs: number): AssertionResult {
   const expected = atMost(maxMs);
   if (a.attempts === 0) return fail(name, `no ${what} was attempted`, expected);
-  const longest = a.windows.reduce<Window | null>((w, x) => (w === null || x.duration_ms > w.duration_ms ? x : w), null);
+  const longest = longestWindow(a.windows);
   if (!longest) return result(name, true, '0 s', expected);
   const observed =
     `${formatDuration(longest.duration_ms)} (from ${formatDuration(longest.start_ms)}` +

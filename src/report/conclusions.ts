@@ -5,6 +5,7 @@ import { classifyFault, type FaultInfo, type FaultInterval } from './faults.js';
 import { count, fmtBytes, fmtNumber, fmtOffset, fmtS, partName, type Lang } from './i18n.js';
 import { faultFor, phaseRows, worstPhase, type PhaseRow } from './phases.js';
 import { meanOver, type Series } from './series.js';
+import { longestWindow } from '../analysis/summary.js';
 
 export type SectionId = 'availability' | 'cluster' | 'data' | 'bound' | 'remedy';
 
@@ -138,7 +139,7 @@ function faultPhrase(c: Ctx): string {
 }
 
 function longest(a: Availability): number {
-  return a.windows.reduce((m, w) => Math.max(m, w.duration_ms), 0);
+  return longestWindow(a.windows)?.duration_ms ?? 0;
 }
 
 function leaderOf(members: readonly MemberRow[]): string | null {
@@ -287,7 +288,7 @@ function availabilityParagraph(c: Ctx, a: Availability, kind: 'write' | 'read'):
       ? c.tr(`${Kind} kept working: all ${noun(a.attempts)} succeeded.`, `${Kind} ${worked} без перерыва: все попытки успешны (${c.n(a.attempts)}).`)
       : c.tr(`${Kind} kept working apart from ${noun(bad)} that failed on their own, with no outage window.`, `${Kind} ${worked}, кроме ${c.n(bad)} отдельных неудач без окна простоя.`);
   }
-  const lw = a.windows.reduce((m, w) => (w.duration_ms > m.duration_ms ? w : m));
+  const lw = longestWindow(a.windows)!;
   const res = lw.resolution_ms || a.resolution_ms;
   const resText = res ? c.tr(` (measured to ±${fmtNumber('en', res)} ms)`, ` (точность ±${fmtNumber('ru', res)} мс)`) : '';
   const span = c.tr(`from ${c.at(lw.start_ms)} to ${c.at(lw.end_ms)}${resText}`, `с ${c.at(lw.start_ms)} по ${c.at(lw.end_ms)}${resText}`);
@@ -328,7 +329,7 @@ function availabilitySection(c: Ctx): ConclusionSection {
   if (wp) p.push(wp);
   if (rp) p.push(rp);
   if (c.series && wl > 0 && a.reads.attempts > 0) {
-    const lw = a.writes.windows.reduce((m, w) => (w.duration_ms > m.duration_ms ? w : m));
+    const lw = longestWindow(a.writes.windows)!;
     const rate = meanOver(c.series, c.series.read_ok, lw.start_ms, lw.end_ms);
     if (rate !== null && rate > 0) {
       p.push(c.tr(`During the longest write outage reads ran at ${fmtNumber('en', rate)} per second on average.`, `Во время самого длинного простоя записи чтение шло в среднем ${fmtNumber('ru', rate)} в секунду.`));

@@ -12,6 +12,8 @@ import { loadResults, loadRun, RESULTS_FILE } from './load.js';
 import { renderPng } from './png.js';
 import { bucketHistory } from './series.js';
 import { buildReportView, pngName } from './view.js';
+import { longestWindow } from '../analysis/summary.js';
+import type { Window } from '../analysis/types.js';
 
 export interface ReportOptions {
   lang?: Lang;
@@ -121,7 +123,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
   const dirs = await findRunDirs(reportsDir);
   const loaded = await Promise.all(dirs.map(async (dir) => ({ dir, ...(await loadResults(dir)) })));
   loaded.sort((a, b) => b.results.started_at.localeCompare(a.results.started_at) || b.dir.localeCompare(a.dir));
-  const longest = (ws: Array<{ duration_ms: number }>) => ws.reduce((m, w) => Math.max(m, w.duration_ms), 0);
+  const longest = (ws: Window[]) => longestWindow(ws)?.duration_ms ?? 0;
   const runs = loaded.map(({ dir, results: r, missing }) => {
     const w = r.analysis.writes;
     const pred = r.analysis.faults.find((f) => f.predicted);
