@@ -260,6 +260,19 @@ function roleLabel(lang: Lang, state: string): string {
   return n ? (ru ? n[1] : n[0]) : state;
 }
 
+const LOG_COLORS: Record<string, string> = {
+  lock_acquired: '#1a7f37',
+  promoted: '#116329',
+  demoting: '#cf222e',
+  postgres_shutdown: '#82071e',
+  etcd_leader: '#0969da',
+  etcd_leader_lost: '#bc4c00',
+  server_up: '#2da44e',
+  server_down: '#fa4549',
+  vrrp_master: '#8250df',
+  vrrp_backup: '#a475f9',
+};
+
 function rolesChart(results: Results, series: Series, fault: FaultInfo, lang: Lang): ChartSpec {
   const t = strings(lang);
   const ru = lang === 'ru';
@@ -309,6 +322,25 @@ function rolesChart(results: Results, series: Series, fault: FaultInfo, lang: La
       borderSkipped: false,
       order: 2,
     });
+  }
+  // The servers' own account: key log lines (lock taken, promoted, demoting, etcd leader, HAProxy
+  // UP/DOWN, VRRP) as marks on their node's row, or on a row of their own for etcd and HAProxy.
+  const keyEvents = results.analysis.log_events.filter((e) => e.kind !== 'no_action');
+  if (keyEvents.length) {
+    const logRow = ru ? 'журналы серверов' : 'server logs';
+    const rowOf = (node: string) => (members.includes(node) ? node : logRow);
+    if (keyEvents.some((e) => rowOf(e.node) === logRow)) nodes.push(logRow);
+    for (const kind of [...new Set(keyEvents.map((e) => e.kind))]) {
+      datasets.push({
+        type: 'scatter',
+        label: `log: ${kind.replace(/_/g, ' ')}`,
+        data: keyEvents.filter((e) => e.kind === kind).map((e) => ({ x: s3(e.t_ms), y: rowOf(e.node) })),
+        backgroundColor: LOG_COLORS[kind] ?? '#57606a',
+        pointStyle: 'triangle',
+        pointRadius: 6,
+        order: 0,
+      } as unknown as ChartDataset<'bar', Bar[]>);
+    }
   }
   const annotations = shading(results, fault, lang, { outages: false });
   fault.all.forEach((f, i) => {
