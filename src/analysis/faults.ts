@@ -65,7 +65,8 @@ function effectiveOf(f: Fault, model: FaultModel | null, logs: readonly LogEvent
     if (hit) return { t_ms: hit.t_ms, source: 'log' };
     return { t_ms: f.start_ms, source: 'inject_begin' };
   }
-  return f.end_ms !== null ? { t_ms: f.end_ms, source: 'inject_end' } : { t_ms: f.start_ms, source: 'inject_begin' };
+  if (rule.at === 'inject_begin' || f.end_ms === null) return { t_ms: f.start_ms, source: 'inject_begin' };
+  return { t_ms: f.end_ms, source: 'inject_end' };
 }
 
 interface Modelled {

@@ -48,7 +48,7 @@ describe('the fault model', () => {
     const [q] = faults([...fault(1000, 'stop', ['etcd', 'etcd'], ['etcd1', 'etcd2'], 36_000, 'q', 'etcd:majority'), ...writesDown([21_000, 38_000])]);
     expect(q!.scenario).toBe('etcd-quorum');
     const labels = q!.predicted!.terms.map((t) => t.label);
-    expect(labels.some((l) => l.startsWith('quorum lost for 35.095 s'))).toBe(true);
+    expect(labels.some((l) => l.startsWith('quorum lost for 35.1 s'))).toBe(true);
     expect(labels.some((l) => l.includes('lock lapses: ttl 20 s − loop_wait 2 s … ttl + loop_wait 22 s'))).toBe(true);
     // Both ends: not bounded by the fault's length alone.
     expect(q!.predicted!.lo_ms).toBeGreaterThan(10_000);

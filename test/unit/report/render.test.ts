@@ -136,7 +136,7 @@ describe('renderIndex', () => {
       `[leader-crash](${RUN.crashOld}/report.md)`,
     ]);
     expect(rows[1]).toContain('| ❌ FAIL | 19.20 s | 18.2 s … 23.3 s | 0.00 s | **1** | 0 | 1 | **11.0 s** |');
-    expect(rows[3]).toContain('| ✅ PASS | 25.10 s | 13.8 s … 25.5 s | 0.00 s | 0 | 1 | 2 |  |');
+    expect(rows[3]).toContain('| ✅ PASS | 25.10 s | 14.1 s … 25.8 s | 0.00 s | 0 | 1 | 2 |  |');
     expectIn(index.html, `<a href="${RUN.crash}/report.html">leader-crash</a>`);
     expect(await readFile(path.join(root, 'index.md'), 'utf8')).toBe(index.md);
   });
