@@ -40,8 +40,8 @@ export function measureAvailability(
   }
   const routed = ops.filter((op) => op.port !== 'direct');
   const measured: MeasuredWindow[] = [];
-  let lastOkEnd: number | null = null;
-  let open: { first: OperationRecord; lastEnd: number; count: number; workers: Set<string>; lastOkEnd: number | null } | null = null;
+  let lastOk: OperationRecord | null = null;
+  let open: Open | null = null;
   for (const op of routed) {
     if (op.outcome === 'ok') {
       if (open) {
@@ -49,13 +49,13 @@ export function measureAvailability(
         open = null;
       }
       // Ops overlap: an earlier-started success may end after a later one.
-      lastOkEnd = Math.max(lastOkEnd ?? op.end_ms, op.end_ms);
+      if (!lastOk || op.end_ms > lastOk.end_ms) lastOk = op;
     } else if (open) {
       open.lastEnd = Math.max(open.lastEnd, op.end_ms);
       open.count++;
       open.workers.add(op.worker);
     } else {
-      open = { first: op, lastEnd: op.end_ms, count: 1, workers: new Set([op.worker]), lastOkEnd };
+      open = { first: op, lastEnd: op.end_ms, count: 1, workers: new Set([op.worker]), lastOk };
     }
   }
   if (open) measured.push(edges(open, undefined, endedMs));
@@ -75,22 +75,28 @@ export function measureAvailability(
   };
 }
 
+interface Open {
+  first: OperationRecord;
+  lastEnd: number;
+  count: number;
+  workers: Set<string>;
+  lastOk: OperationRecord | null;
+}
+
 /**
  * A window began after the last success before its first failure and ended with the success that
- * closed it. Each edge's doubt is the unsampled gap on its side: last success → first failure, last
- * failure → the closing success's start. Without a success on one side, that edge is the run's own
- * edge and carries no sampling doubt.
+ * closed it. Each edge is known only to the span in which it can lie: a success committed somewhere
+ * between its start and its end, so the start edge lies between the last success's start and the
+ * first failure's start, and the end edge between the last failure's end and the closing success's
+ * end. Without a success on one side, that edge is the run's own edge and carries no doubt.
  */
-function edges(
-  open: { first: OperationRecord; lastEnd: number; count: number; workers: Set<string>; lastOkEnd: number | null },
-  next: OperationRecord | undefined,
-  endedMs: number,
-): MeasuredWindow {
+function edges(open: Open, next: OperationRecord | undefined, endedMs: number): MeasuredWindow {
   const firstFail = open.first.start_ms;
-  const start = open.lastOkEnd === null ? firstFail : Math.min(open.lastOkEnd, firstFail);
+  const last = open.lastOk;
+  const start = last === null ? firstFail : Math.min(last.end_ms, firstFail);
   const end = next ? next.end_ms : Math.max(endedMs, open.lastEnd);
-  const startGap = open.lastOkEnd === null ? 0 : Math.max(0, firstFail - open.lastOkEnd);
-  const endGap = next ? Math.max(0, next.start_ms - open.lastEnd) : 0;
+  const startGap = last === null ? 0 : Math.max(0, firstFail - last.start_ms);
+  const endGap = next ? Math.max(0, next.end_ms - Math.min(open.lastEnd, next.start_ms)) : 0;
   return {
     window: {
       start_ms: round01(start),

@@ -9,13 +9,13 @@ const down =
     t >= from && t < to ? 'failed' : 'ok';
 
 describe('unavailability windows', () => {
-  it('measures one writer: edges at the last and first success, each edge with its unsampled gap', () => {
+  it('measures one writer: edges at the last and first success, each known to the span it can lie in', () => {
     // Ops every 50 ms lasting 2 ms; failures for ops starting in [1000, 2000).
     const a = analyse(run(series('write', 'w1', 0, 3000, 50, down(1000, 2000)), null, { ended_ms: 3000 }));
     expect(a.writes.windows).toEqual([
-      { start_ms: 952, end_ms: 2002, duration_ms: 1050, resolution_ms: 48, start_resolution_ms: 48, end_resolution_ms: 48, failed_ops: 20, workers: ['w1'] },
+      { start_ms: 952, end_ms: 2002, duration_ms: 1050, resolution_ms: 50, start_resolution_ms: 50, end_resolution_ms: 50, failed_ops: 20, workers: ['w1'] },
     ]);
-    expect(a.writes.resolution_ms).toBe(48);
+    expect(a.writes.resolution_ms).toBe(50);
     expect(a.writes).toMatchObject({ attempts: 60, ok: 40, failed: 20, indeterminate: 0, total_unavailable_ms: 1050 });
   });
 
@@ -26,8 +26,8 @@ describe('unavailability windows', () => {
     expect(a.writes.windows).toHaveLength(1);
     const [w] = a.writes.windows;
     expect(w).toMatchObject({ start_ms: 989.5, end_ms: 2002, workers: ['w1', 'w2', 'w3', 'w4'], failed_ops: 80 });
-    expect(w!.start_resolution_ms).toBe(10.5);
-    expect(w!.end_resolution_ms).toBe(10.5);
+    expect(w!.start_resolution_ms).toBe(12.5);
+    expect(w!.end_resolution_ms).toBe(12.5);
   });
 
   it('keeps separate outages apart, and does not join two workers\' failures while the other one wrote', () => {
@@ -55,7 +55,7 @@ describe('unavailability windows', () => {
     ];
     const a = analyse(run(history, null, { ended_ms: 2000 }));
     expect(a.writes.windows).toEqual([
-      { start_ms: 52, end_ms: 2000, duration_ms: 1948, resolution_ms: 400, start_resolution_ms: 400, end_resolution_ms: 0, failed_ops: 2, workers: ['w1'] },
+      { start_ms: 52, end_ms: 2000, duration_ms: 1948, resolution_ms: 402, start_resolution_ms: 402, end_resolution_ms: 0, failed_ops: 2, workers: ['w1'] },
     ]);
     expect(a.outages[0]!.first_ack_ms).toBeNull();
   });
