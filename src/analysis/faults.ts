@@ -1,4 +1,11 @@
-import type { EventRecord } from '../history/types.js';
+import type { EventRecord, RunMeta } from '../history/types.js';
+import { round01 } from './format.js';
+import type { LogEvent } from './logs.js';
+import { combinationFor, modelFor, PHASES, type FaultModel, type FaultTimes, type Interval, type PhaseName, type Prediction, type Scenario } from './model.js';
+import { outagePhases, type PhaseInputs } from './phases.js';
+import { longestWindow } from './summary.js';
+import type { FaultResult, OutagePhases, PhaseResult, Window } from './types.js';
+import type { MeasuredWindow } from './windows.js';
 
 /** A disturbance the experiment caused on purpose: an injected fault or a switchover. */
 export interface Fault {
@@ -7,6 +14,8 @@ export interface Fault {
   /** Fault kind ('kill', 'stop', ...) or 'switchover'. */
   kind: string;
   start_ms: number;
+  /** When the injection's command returned; null if never recorded. */
+  end_ms: number | null;
   /** When it was undone: the heal's end (else its begin), a switchover's own end; null if never. */
   heal_ms: number | null;
 }
@@ -29,7 +38,7 @@ export function faultsOf(events: readonly EventRecord[]): Fault[] {
     }
     const kind = e.action === 'switchover' ? 'switchover' : (e.fault ?? 'inject');
     const heal = e.action === 'switchover' ? (outcome?.t_ms ?? null) : healTime(events, event);
-    out.push({ event, kind, start_ms: e.t_ms, heal_ms: heal });
+    out.push({ event, kind, start_ms: e.t_ms, end_ms: outcome?.t_ms ?? null, heal_ms: heal });
   });
   return out;
 }
@@ -44,4 +53,185 @@ function healTime(events: readonly EventRecord[], inject: EventRecord): number |
   // The fault lasts until the heal has taken effect: its 'end' of the same step, when recorded.
   const end = heals.find((h) => h.phase === 'end' && h.step === first.step);
   return (end ?? first).t_ms;
+}
+
+/** When the fault took effect, by its model's rule: the injection's end, or a line in the target's log. */
+function effectiveOf(f: Fault, model: FaultModel | null, logs: readonly LogEvent[]): { t_ms: number; source: FaultResult['effective_source'] } {
+  const rule = model?.effective ?? { at: 'inject_end' as const };
+  if (rule.at === 'log') {
+    const nodes = new Set(f.event.nodes ?? []);
+    const until = f.end_ms ?? Infinity;
+    const hit = logs.find((l) => l.kind === rule.kind && nodes.has(l.node) && l.t_ms >= f.start_ms - 100 && l.t_ms <= until);
+    if (hit) return { t_ms: hit.t_ms, source: 'log' };
+    return { t_ms: f.start_ms, source: 'inject_begin' };
+  }
+  if (rule.at === 'inject_begin' || f.end_ms === null) return { t_ms: f.start_ms, source: 'inject_begin' };
+  return { t_ms: f.end_ms, source: 'inject_end' };
+}
+
+interface Modelled {
+  fault: Fault;
+  model: FaultModel | null;
+  times: FaultTimes;
+  source: FaultResult['effective_source'];
+  prediction: Prediction | null;
+  combined?: { with: Modelled; story: string };
+}
+
+function describe(f: Fault): string {
+  const e = f.event;
+  const what = f.kind === 'switchover' ? 'switchover' : `${f.kind} ${e.target ?? 'target'}`;
+  return e.nodes && e.nodes.length > 0 ? `${what} (${e.nodes.join(', ')})` : what;
+}
+
+export interface FaultInputs extends Omit<PhaseInputs, 'windows' | 'causes' | 'injections'> {
+  faults: readonly Fault[];
+  measured: readonly MeasuredWindow[];
+  /** The windows as results.json carries them (with their server gaps), same order as measured. */
+  windows: readonly Window[];
+  logs: readonly LogEvent[];
+  meta: RunMeta;
+}
+
+interface Outcome {
+  faults: FaultResult[];
+  outages: OutagePhases[];
+}
+
+/**
+ * Each fault with its model: when it took effect and was healed, the predicted interval of the
+ * write outage and of its phases, the windows it explains (a window during several faults goes to
+ * the one expected to stop writes, and a combination gets its own prediction), and what was observed.
+ */
+export function analyseFaults(inp: FaultInputs): Outcome {
+  const { meta } = inp;
+  const modelled: Modelled[] = inp.faults.map((f) => {
+    const model = modelFor(f.kind, f.event.roles ?? [], meta);
+    const eff = effectiveOf(f, model, inp.logs);
+    const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
+    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived };
+    return { fault: f, model, times, source: eff.source, prediction: model ? model.predict(ctx) : null };
+  });
+
+  // Combinations: a fault that took effect while another was still in effect.
+  for (const m of modelled) {
+    if (!m.model || !m.prediction) continue;
+    for (const bg of modelled) {
+      if (bg === m || !bg.model) continue;
+      const bgEnd = bg.times.healed_ms ?? bg.times.ended_ms;
+      if (!(bg.times.effective_ms <= m.times.effective_ms && m.times.effective_ms < bgEnd)) continue;
+      const combo = combinationFor(bg.model.scenario, m.model.scenario);
+      if (!combo) continue;
+      const ctx = { s: meta.config, t: m.times, keepalived: meta.topology.keepalived, background: bg.times, own: m.prediction };
+      m.prediction = combo.predict(ctx);
+      m.combined = { with: bg, story: combo.story };
+    }
+  }
+
+  const charged = attribute(modelled, inp.windows);
+  const causes = inp.windows.map((_, wi) => {
+    const k = charged.findIndex((list) => list.includes(wi));
+    return k < 0 ? null : modelled[k]!.times;
+  });
+  const outages = outagePhases({ ...inp, windows: inp.measured, causes, injections: inp.faults.map((f) => f.start_ms) });
+  return { faults: modelled.map((m, i) => result(m, charged[i]!, inp, outages)), outages };
+}
+
+/** How long after a fault (its heal, or its predicted outage) a window may still be its doing. */
+const SETTLE_MS = 2000;
+
+/**
+ * Which fault explains each window: among those in effect around it, one whose prediction expects
+ * writes to stop; of several, the one combined with another (it carries the pair's prediction),
+ * else the latest to take effect. A window only non-disruptive faults were around is charged to them.
+ * @returns per fault, the indices of its windows
+ */
+function attribute(modelled: readonly Modelled[], windows: readonly Window[]): number[][] {
+  const out: number[][] = modelled.map(() => []);
+  windows.forEach((w, wi) => {
+    const around = modelled
+      .map((m, i) => ({ m, i }))
+      .filter(({ m }) => {
+        const healed = m.times.healed_ms ?? m.times.ended_ms;
+        const reach = Math.max(healed, m.times.effective_ms + (m.prediction?.outage.hi_ms ?? 0)) + SETTLE_MS;
+        return m.times.injected_ms - w.resolution_ms <= w.end_ms && w.start_ms <= reach;
+      });
+    if (around.length === 0) return;
+    const disruptive = around.filter(({ m }) => m.model?.disrupts !== false);
+    if (disruptive.length === 0) {
+      for (const { i } of around) out[i]!.push(wi);
+      return;
+    }
+    const combined = disruptive.find(({ m }) => m.combined && around.some(({ m: o }) => o === m.combined!.with));
+    const chosen = combined ?? disruptive.reduce((a, b) => (b.m.times.effective_ms > a.m.times.effective_ms ? b : a));
+    out[chosen.i]!.push(wi);
+  });
+  return out;
+}
+
+function within(iv: Interval, observed: number, slack: number): boolean {
+  return iv.lo_ms - slack <= observed && observed <= iv.hi_ms + slack;
+}
+
+/** The instant each phase was seen in an outage, or null. */
+function seenAt(o: OutagePhases | undefined, name: PhaseName): number | null {
+  if (!o) return null;
+  switch (name) {
+    case 'detection':
+      return o.leader_key_lost_ms;
+    case 'promotion':
+      return o.new_leader_promoted_ms;
+    case 'routing':
+      return o.haproxy_routes_ms;
+    case 'first_write':
+      return o.first_ack_ms;
+  }
+}
+
+function result(m: Modelled, windowIdx: number[], inp: FaultInputs, outages: readonly OutagePhases[]): FaultResult {
+  const f = m.fault;
+  const mine = windowIdx.map((i) => inp.windows[i]!);
+  const longest = longestWindow(mine);
+  const observed = longest?.duration_ms ?? 0;
+  const outage = longest ? outages[inp.windows.indexOf(longest)] : undefined;
+  const p = m.prediction;
+  // The edges are known to the window's resolution: an observation that close to the interval is in it.
+  const slack = longest?.resolution_ms ?? 0;
+  const eff = m.times.effective_ms;
+  const phases: PhaseResult[] = (p?.phases ?? [])
+    .slice()
+    .sort((a, b) => PHASES.indexOf(a.name) - PHASES.indexOf(b.name))
+    .map((ph) => {
+      const at = seenAt(outage, ph.name);
+      const observed_ms = at === null ? null : round01(at - eff);
+      return { name: ph.name, observed_ms, lo_ms: ph.lo_ms, hi_ms: ph.hi_ms, terms: ph.terms, within: observed_ms === null ? null : within(ph, observed_ms, slack) };
+    });
+  const ok = p ? within(p.outage, observed, slack) : null;
+  const r: FaultResult = {
+    step: f.event.step,
+    fault: describe(f),
+    kind: f.kind,
+    target: f.event.target ?? '',
+    nodes: f.event.nodes ?? [],
+    roles: f.event.roles ?? [],
+    scenario: (m.model?.scenario ?? 'other') as Scenario,
+    disrupts: m.model?.disrupts ?? null,
+    injected_ms: round01(f.start_ms),
+    effective_ms: round01(eff),
+    effective_source: m.source,
+    healed_ms: f.heal_ms === null ? null : round01(f.heal_ms),
+    predicted: p ? { lo_ms: p.outage.lo_ms, hi_ms: p.outage.hi_ms, terms: p.outage.terms } : null,
+    observed_ms: observed,
+    windows: windowIdx,
+    within: ok,
+    phases,
+  };
+  if (f.event.id !== undefined) r.id = f.event.id;
+  if (m.combined) {
+    const w = m.combined.with;
+    r.combined_with = { fault: describe(w.fault), scenario: w.model!.scenario, story: m.combined.story, ...(w.fault.event.id !== undefined ? { id: w.fault.event.id } : {}) };
+  }
+  if (!p) r.finding = 'no_model';
+  else if (ok === false) r.finding = observed < p.outage.lo_ms ? 'faster' : 'slower';
+  return r;
 }

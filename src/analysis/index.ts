@@ -1,13 +1,13 @@
 import type { RecordedRun } from '../history/types.js';
 import { accountWrites, writerByKey } from './accounting.js';
 import { errorGroups } from './errors.js';
-import { faultsOf } from './faults.js';
+import { analyseFaults, faultsOf } from './faults.js';
 import { round01 } from './format.js';
 import { idGaps } from './gaps.js';
-import { leaderHistory } from './leaders.js';
-import { outagePhases } from './phases.js';
-import { predictBound, predictions } from './prediction.js';
+import { leaderHistory, recoveryPromotions } from './leaders.js';
+import { logEvents } from './logs.js';
 import { partition } from './records.js';
+import { commitTimes, withServerGaps } from './server-gaps.js';
 import { splitBrain } from './split-brain.js';
 import type { Analysis } from './types.js';
 import { measureAvailability } from './windows.js';
@@ -28,27 +28,37 @@ export function analyse(run: RecordedRun): Analysis {
   const byKey = writerByKey(writes);
   const leaders = leaderHistory(rec.patroni);
   const split = splitBrain(rec.recovery);
-  const faults = faultsOf(rec.events);
-  const bounds = faults.map((f) => predictBound(f, meta));
+  const logs = run.logs && meta.t0_wall ? logEvents(run.logs, Date.parse(meta.t0_wall)) : [];
+  const promotions = recoveryPromotions(rec.recovery).map((p) => {
+    // The log line is the server's own word on the same instant; it is matched, not substituted.
+    const line = logs.find((l) => l.kind === 'promoted' && l.node === p.node && Math.abs(l.t_ms - p.at_ms) < 5000);
+    return { node: p.node, t_ms: p.at_ms, resolution_ms: p.resolution_ms, ...(line ? { log_ms: line.t_ms } : {}) };
+  });
+  const windows = withServerGaps(w.availability.windows, commitTimes(final, meta));
+  const { faults, outages } = analyseFaults({
+    faults: faultsOf(rec.events),
+    measured: w.measured,
+    windows,
+    logs,
+    meta,
+    patroni: rec.patroni,
+    haproxy: rec.haproxy,
+    leaders,
+    promotions,
+  });
 
   return {
-    writes: { ...w.availability, ...accountWrites(writes, final, byKey) },
+    writes: { ...w.availability, windows, ...accountWrites(writes, final, byKey) },
     reads: r.availability,
     id_gaps: idGaps(writes, final, byKey, leaders.promotions),
     leader_changes: leaders.changes,
     timelines: leaders.timelines,
     split_brain: split,
     split_brain_ms: round01(split.reduce((sum, s) => sum + s.duration_ms, 0)),
-    outages: outagePhases({
-      windows: w.measured,
-      faults,
-      bounds,
-      patroni: rec.patroni,
-      haproxy: rec.haproxy,
-      leaders,
-      meta,
-    }),
-    predictions: predictions(faults, bounds, w.measured, meta),
+    outages,
+    faults,
+    promotions,
+    log_events: logs,
     errors: errorGroups(rec.ops),
   };
 }

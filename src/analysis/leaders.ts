@@ -1,4 +1,5 @@
-import type { PatroniObservation } from '../history/types.js';
+import type { PatroniObservation, RecoveryObservation } from '../history/types.js';
+import { round01 } from './format.js';
 import { isPrimaryRole } from './records.js';
 import type { LeaderChange } from './types.js';
 
@@ -127,4 +128,29 @@ export function leaderAt(h: LeaderHistory, t: number): string | null {
     leader = c.to;
   }
   return leader;
+}
+
+/**
+ * Promotions as PostgreSQL itself answers them: a node asked directly went from
+ * pg_is_in_recovery() = true to false between two polls. The instant is the midpoint, known to half
+ * the gap; a node unreachable in between counts from its last answer in recovery.
+ */
+export function recoveryPromotions(polls: readonly RecoveryObservation[]): Array<Promotion & { at_ms: number; resolution_ms: number }> {
+  const last = new Map<string, RecoveryObservation>();
+  const out: Array<Promotion & { at_ms: number; resolution_ms: number }> = [];
+  for (const p of polls) {
+    if (!p.reachable || p.in_recovery === undefined) continue;
+    const prev = last.get(p.node);
+    if (prev?.in_recovery === true && p.in_recovery === false) {
+      out.push({
+        node: p.node,
+        since_ms: prev.t_ms,
+        t_ms: p.t_ms,
+        at_ms: round01((prev.t_ms + p.t_ms) / 2),
+        resolution_ms: round01((p.t_ms - prev.t_ms) / 2),
+      });
+    }
+    last.set(p.node, p);
+  }
+  return out;
 }

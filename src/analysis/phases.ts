@@ -1,21 +1,21 @@
-import type { HaproxyObservation, PatroniObservation, RunMeta } from '../history/types.js';
-import type { Fault } from './faults.js';
+import type { HaproxyObservation, PatroniObservation } from '../history/types.js';
 import { round01 } from './format.js';
 import { leaderAt, type LeaderHistory } from './leaders.js';
-import type { Bound } from './prediction.js';
 import { isPrimaryRole } from './records.js';
-import type { OutagePhases } from './types.js';
+import type { OutagePhases, PromotionSeen } from './types.js';
 import type { MeasuredWindow } from './windows.js';
 
 export interface PhaseInputs {
   windows: readonly MeasuredWindow[];
-  faults: readonly Fault[];
-  /** Predicted bound per fault (same order as faults), null where the table has none. */
-  bounds: ReadonlyArray<Bound | null>;
+  /** Per window, when the fault that explains it took effect (null: none does). */
+  causes: ReadonlyArray<{ injected_ms: number; effective_ms: number } | null>;
+  /** When each later fault was injected, to stop a search there. */
+  injections: readonly number[];
   patroni: readonly PatroniObservation[];
   haproxy: readonly HaproxyObservation[];
   leaders: LeaderHistory;
-  meta: RunMeta;
+  /** Promotions PostgreSQL itself answered; preferred to Patroni's role, which lags. */
+  promotions: readonly PromotionSeen[];
 }
 
 /**
@@ -25,13 +25,13 @@ export interface PhaseInputs {
  * polled just after the first acknowledged write still counts.
  */
 export function outagePhases(inp: PhaseInputs): OutagePhases[] {
-  const { windows, faults, patroni, haproxy, leaders } = inp;
+  const { windows, patroni, haproxy, leaders } = inp;
   return windows.map((m, i) => {
     const w = m.window;
-    const fault = causeOf(m, inp);
-    const ref = fault?.start_ms ?? w.start_ms;
-    const nextFault = faults.find((f) => f.start_ms > w.end_ms);
-    const limit = Math.min(windows[i + 1]?.window.start_ms ?? Infinity, nextFault?.start_ms ?? Infinity);
+    const cause = inp.causes[i] ?? null;
+    const ref = cause ? Math.min(cause.injected_ms, cause.effective_ms) : w.start_ms;
+    const nextFault = inp.injections.find((t) => t > w.end_ms);
+    const limit = Math.min(windows[i + 1]?.window.start_ms ?? Infinity, nextFault ?? Infinity);
     const inRange = (t: number): boolean => t > ref && t < limit;
     const oldLeader = leaderAt(leaders, ref);
 
@@ -42,8 +42,10 @@ export function outagePhases(inp: PhaseInputs): OutagePhases[] {
         ((p.leader !== undefined && (p.leader === '' || (oldLeader !== null && p.leader !== oldLeader))) ||
           (p.node === oldLeader && p.role !== undefined && !isPrimaryRole(p.role))),
     );
-    const promoted = leaders.changes.find((c) => inRange(c.t_ms) && c.to !== null);
-    const target = promoted?.to ?? oldLeader;
+    const byPatroni = leaders.changes.find((c) => inRange(c.t_ms) && c.to !== null);
+    const direct = inp.promotions.find((p) => inRange(p.t_ms));
+    const promotedAt = direct?.t_ms ?? byPatroni?.t_ms ?? null;
+    const target = direct?.node ?? byPatroni?.to ?? oldLeader;
     const routes =
       target === null
         ? null
@@ -53,34 +55,13 @@ export function outagePhases(inp: PhaseInputs): OutagePhases[] {
 
     return {
       window: w,
-      fault_injected_ms: fault ? round01(fault.start_ms) : null,
+      fault_injected_ms: cause ? round01(cause.injected_ms) : null,
       leader_key_lost_ms: keyLost ? round01(keyLost.t_ms) : null,
-      new_leader_promoted_ms: promoted ? round01(promoted.t_ms) : null,
+      new_leader_promoted_ms: promotedAt === null ? null : round01(promotedAt),
       haproxy_routes_ms: routes === null ? null : round01(routes),
       first_ack_ms: m.first_ack_ms,
     };
   });
-}
-
-/**
- * The fault behind a window: injected before its first failure and, if healed, not so long before
- * that its effects should have passed (its predicted bound, or at least ttl + loop_wait +
- * retry_timeout + HAProxy's fall and rise). Among several, the latest one expected to stop writes
- * wins over a later one that is not (a replica stopped during a quorum loss did not cause the outage).
- */
-function causeOf(m: MeasuredWindow, inp: PhaseInputs): Fault | null {
-  const cfg = inp.meta.config;
-  const margin = (cfg.ttl + cfg.loop_wait + cfg.retry_timeout) * 1000 + (cfg.haproxy.fall + cfg.haproxy.rise) * cfg.haproxy.inter_ms;
-  let latest: Fault | null = null;
-  let latestDisruptive: Fault | null = null;
-  for (const [i, f] of inp.faults.entries()) {
-    if (f.start_ms > m.first_fail_ms) break;
-    const bound = inp.bounds[i]?.bound_ms;
-    if (f.heal_ms !== null && m.first_fail_ms > f.heal_ms + Math.max(bound ?? 0, margin)) continue;
-    latest = f;
-    if (bound === undefined || bound > 0) latestDisruptive = f;
-  }
-  return latestDisruptive ?? latest;
 }
 
 function isUp(status: string | undefined): boolean {

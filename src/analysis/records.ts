@@ -44,9 +44,7 @@ export function partition(history: readonly HistoryRecord[]): Records {
   return r;
 }
 
-export function isPrimaryRole(role: string | undefined): boolean {
-  return role === 'primary' || role === 'master';
-}
+export { isPrimaryRole } from '../cluster/roles.js';
 
 /** Index of the first element of a sorted list whose value is > x. */
 export function upperBound(sorted: readonly number[], x: number): number {

@@ -37,6 +37,6 @@ export function summarise(a: Analysis): AnalysisSummary {
     split_brain: a.split_brain.length > 0,
     leader_changes: a.leader_changes.length,
     unexplained_gaps: a.id_gaps.filter((g) => g.cause === 'unexplained').length,
-    predictions_exceeded: a.predictions.filter((p) => !p.within).length,
+    predictions_exceeded: a.faults.filter((f) => f.within === false).length,
   };
 }

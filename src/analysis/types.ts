@@ -1,4 +1,6 @@
 /** What analysis derives from a RecordedRun. Every figure is in milliseconds since the run started. */
+import type { LogEvent } from './logs.js';
+import type { Interval, PhaseName, Scenario, Term } from './model.js';
 
 export interface Window {
   start_ms: number;
@@ -9,6 +11,16 @@ export interface Window {
    * failure, and ended between the last failure and the first success; this is the wider of the two gaps.
    */
   resolution_ms: number;
+  /** Largest unsampled gap at each edge: last success → first failure, last failure → first success. */
+  start_resolution_ms: number;
+  end_resolution_ms: number;
+  /**
+   * The server's own account (writes only): the gap between consecutive commits (written_at, on the
+   * history's axis) that covers this window; absent without a final read with commit times.
+   */
+  server_gap_ms?: number;
+  server_gap_start_ms?: number;
+  server_gap_end_ms?: number;
   /** Operations that failed or were indeterminate inside the window. */
   failed_ops: number;
   /** Workers that saw the outage (several writers' overlapping windows are merged into one). */
@@ -17,7 +29,7 @@ export interface Window {
 
 export interface Availability {
   windows: Window[];
-  /** The measurement's time resolution: the largest gap between consecutive operations of a worker. */
+  /** The measurement's time resolution: the largest unsampled gap at any window's edge (the load interval without windows). */
   resolution_ms: number;
   attempts: number;
   ok: number;
@@ -85,20 +97,59 @@ export interface OutagePhases {
   first_ack_ms: number | null;
 }
 
-export interface Prediction {
-  /** Fault kind the bound is for, e.g. 'kill' on the leader. */
-  fault: string;
-  /** Upper bound of the write outage the live configuration predicts, ms; 0 = no outage expected. */
-  bound_ms: number;
-  /** Human-readable formula with the values used, e.g. "ttl 20 s + loop_wait 2 s + rise 1 × inter 0.5 s". */
-  formula: string;
-  /** Longest observed write window, ms. */
-  observed_ms: number;
-  within: boolean;
-  /** The fault's id in the experiment file, so an assertion can name the prediction it checks. */
+/** One phase of a fault's write outage: when it was seen and when the model expected it, ms after the fault took effect. */
+export interface PhaseResult {
+  name: PhaseName;
+  observed_ms: number | null;
+  lo_ms: number;
+  hi_ms: number;
+  terms: Term[];
+  /** lo <= observed <= hi (within the window's resolution); null when the phase was not seen. */
+  within: boolean | null;
+}
+
+/** One injected fault (or switchover) as the fault model sees it. */
+export interface FaultResult {
+  /** The fault's id in the experiment file, so an assertion can name it. */
   id?: string;
-  /** When the fault was injected (or the switchover began), ms. */
-  t_ms?: number;
+  step: number;
+  /** "stop leader (patroni2)" */
+  fault: string;
+  kind: string;
+  target: string;
+  nodes: string[];
+  roles: string[];
+  scenario: Scenario;
+  /** Whether the model expects writes to stop; null without a model. */
+  disrupts: boolean | null;
+  injected_ms: number;
+  /** When the component actually went down (see the model's rule for this fault). */
+  effective_ms: number;
+  effective_source: 'inject_end' | 'inject_begin' | 'log';
+  healed_ms: number | null;
+  /** The write outage's duration the live settings predict, with its terms; null without a model. */
+  predicted: Interval | null;
+  /** Set when the fault took effect while another was in effect and the pair has its own prediction. */
+  combined_with?: { id?: string; fault: string; scenario: Scenario; story: string };
+  /** Longest write window this fault explains, ms (0: none). */
+  observed_ms: number;
+  /** Indices into writes.windows of the windows this fault explains. */
+  windows: number[];
+  /** lo <= observed <= hi, within the window's resolution; null without a model. */
+  within: boolean | null;
+  /** faster: below lo (the model or the clock is wrong); slower: above hi; no_model: the table has no entry. */
+  finding?: 'faster' | 'slower' | 'no_model';
+  phases: PhaseResult[];
+}
+
+/** A promotion as PostgreSQL answered it directly (pg_is_in_recovery() true → false). */
+export interface PromotionSeen {
+  node: string;
+  /** Midpoint of the two polls, and half their gap. */
+  t_ms: number;
+  resolution_ms: number;
+  /** The matching log line's instant ("archive recovery complete"), when the node's log was collected. */
+  log_ms?: number;
 }
 
 export interface ErrorGroup {
@@ -119,6 +170,10 @@ export interface Analysis {
   split_brain: SplitBrainInterval[];
   split_brain_ms: number;
   outages: OutagePhases[];
-  predictions: Prediction[];
+  /** Every injected fault with its model, prediction and observation. */
+  faults: FaultResult[];
+  promotions: PromotionSeen[];
+  /** Key events of the node logs on the history's axis (empty without logs/). */
+  log_events: LogEvent[];
   errors: ErrorGroup[];
 }

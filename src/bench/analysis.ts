@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { analyse } from '../analysis/index.js';
-import { synthesise } from '../report/synth.js';
+import { synthesise } from '../../test/support/synth.js';
 import { benchScenario } from './scenario.js';
 
 const MB = 1024 * 1024;

@@ -5,7 +5,7 @@
 import { History } from '../history/store.js';
 import type { OperationRecord } from '../history/types.js';
 import { prepareTable, startLoad } from '../load/index.js';
-import { ScratchPostgres } from '../load/scratch-postgres.js';
+import { ScratchPostgres } from '../../test/support/scratch-postgres.js';
 import type { LoadOptions } from '../load/types.js';
 
 const DURATION_MS = 5000;

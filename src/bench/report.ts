@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderRunReport } from '../report/render.js';
-import { synthesise, writeRun } from '../report/synth.js';
+import { synthesise, writeRun } from '../../test/support/synth.js';
 import { benchScenario } from './scenario.js';
 
 async function writeBenchRun(dir: string): Promise<void> {

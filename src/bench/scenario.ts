@@ -1,5 +1,5 @@
-import { leaderCrash } from '../report/scenarios.js';
-import type { Scenario } from '../report/synth.js';
+import { leaderCrash } from '../../test/support/scenarios.js';
+import type { Scenario } from '../../test/support/synth.js';
 
 export const DURATION_MS = 120_000;
 const KILL_AT_MS = 40_000;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { execa } from 'execa';
+import { benchAccuracy } from '../bench/accuracy.js';
 import { benchCluster } from '../bench/cluster.js';
 import { main } from './run.js';
 
@@ -12,6 +13,16 @@ program
   .option('--runs <n>', 'how many cold starts', (v) => Number(v), 3)
   .addOption(new Option('--profile <name>').choices(['course', 'production']).default('course'))
   .action((opts: { runs: number; profile: string }) => benchCluster(opts.runs, opts.profile));
+
+program
+  .command('accuracy')
+  .description('runs drills (root) and prints each write window vs the server-side commit gap, promotion vs PostgreSQL log, observed vs predicted [lo, hi]')
+  .argument('[experiments...]', 'drills to run', ['leader-stop', 'leader-crash', 'etcd-quorum-loss', 'haproxy-stop'])
+  .option('--from <dirs...>', 're-analyse recorded run folders instead of running drills')
+  .option('--out <dir>', 'where the runs go', 'reports/accuracy')
+  .option('--writers <n>', 'staggered writers', (v) => Number(v), 4)
+  .option('--rate <n>', 'writes per second per writer', (v) => Number(v), 20)
+  .action((names: string[], opts: { from?: string[]; out: string; writers: number; rate: number }) => benchAccuracy(names, opts));
 
 // Each of these runs in a process of its own, so its peak RSS is its own.
 const scripts: Record<string, string> = {

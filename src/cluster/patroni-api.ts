@@ -34,12 +34,4 @@ export async function getJson<T>(url: string, timeoutMs = 1000): Promise<T> {
 export const getClusterView = (base: string, timeoutMs?: number) => getJson<PatroniClusterView>(`${base}/cluster`, timeoutMs);
 export const getNodeView = (base: string, timeoutMs?: number) => getJson<PatroniNodeView>(`${base}/patroni`, timeoutMs);
 
-/** Patroni 3 says master/running, Patroni 4 primary/leader/streaming: one vocabulary for the rest of the tool. */
-export function normaliseRole(role: string | undefined): string | undefined {
-  if (role === 'master' || role === 'primary' || role === 'leader') return 'leader';
-  return role;
-}
-
-export function isLeaderRole(role: string | undefined): boolean {
-  return normaliseRole(role) === 'leader' || role === 'standby_leader';
-}
+export { isLeaderRole, normaliseRole } from './roles.js';

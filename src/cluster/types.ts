@@ -193,4 +193,6 @@ export interface ClusterDriver {
   /** Runs patronictl against the cluster (switchover, edit-config), bounded by a timeout. */
   patronictl(args: string[], timeoutMs?: number): Promise<string>;
   versions(): Promise<Versions>;
+  /** Writes the nodes' logs of the span into `<outDir>/logs/` and returns their paths. */
+  collectLogs(outDir: string, span: { from: Date; to: Date }): Promise<string[]>;
 }

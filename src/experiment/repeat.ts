@@ -1,3 +1,4 @@
+import { longestWindow } from '../analysis/summary.js';
 import type { Results, Verdict } from '../results/types.js';
 
 /**
@@ -49,25 +50,20 @@ export function distribution(values: readonly number[]): Distribution | null {
   return { n: s.length, min: s[0]!, median, p95: s[Math.ceil(0.95 * s.length) - 1]!, max: s[s.length - 1]! };
 }
 
-/** The phases of the run's longest write outage, as durations between consecutive instants. */
+/**
+ * Each phase's instant, counted from the moment the fault took effect, as the fault model observed it
+ * for the fault that explains the longest write outage.
+ */
 export function phaseDurations(results: Results): Record<string, number> {
-  const outages = results.analysis.outages;
-  const longest = outages.reduce<(typeof outages)[number] | null>((best, o) => (!best || o.window.duration_ms > best.window.duration_ms ? o : best), null);
-  if (!longest) return {};
-  const steps: Array<[string, number | null, number | null]> = [
-    ['detection', longest.fault_injected_ms, longest.leader_key_lost_ms],
-    ['promotion', longest.leader_key_lost_ms, longest.new_leader_promoted_ms],
-    ['routing', longest.new_leader_promoted_ms, longest.haproxy_routes_ms],
-    ['first_ack', longest.haproxy_routes_ms, longest.first_ack_ms],
-  ];
+  const fault = results.analysis.faults.reduce<(typeof results.analysis.faults)[number] | null>((best, f) => (!best || f.observed_ms > best.observed_ms ? f : best), null);
   const out: Record<string, number> = {};
-  for (const [name, from, to] of steps) if (from !== null && to !== null && to >= from) out[name] = to - from;
+  for (const p of fault?.phases ?? []) if (p.observed_ms !== null) out[p.name] = p.observed_ms;
   return out;
 }
 
-function longestWindow(results: Results): number | null {
+function longestOutage(results: Results): number | null {
   if (results.verdict === 'error' && results.analysis.writes.attempts === 0) return null;
-  return results.analysis.writes.windows.reduce((m, w) => Math.max(m, w.duration_ms), 0);
+  return longestWindow(results.analysis.writes.windows)?.duration_ms ?? 0;
 }
 
 export function repeatRun(folder: string, results: Results): RepeatRun {
@@ -75,7 +71,7 @@ export function repeatRun(folder: string, results: Results): RepeatRun {
   return {
     folder,
     verdict: results.verdict,
-    write_outage_ms: longestWindow(results),
+    write_outage_ms: longestOutage(results),
     phases_ms: phaseDurations(results),
     lost: w.accounted ? w.lost : null,
     ...(results.error ? { error: results.error } : {}),

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyse } from '../analysis/index.js';
 import { FINAL_READ_FILE, HISTORY_FILE, META_FILE } from '../history/store.js';
-import type { EventRecord, FinalRead, HistoryRecord, RunMeta } from '../history/types.js';
+import type { EventRecord, FinalRead, HistoryRecord, RecordedRun, RunMeta } from '../history/types.js';
 import { RESULTS_FILE } from '../report/load.js';
 import type { MemberRow, Results } from '../results/types.js';
 import { evaluateAssertions, verdictOf } from './assertions.js';
@@ -19,23 +19,26 @@ export interface RunRecord {
   meta: RunMeta;
   history: HistoryRecord[];
   final: FinalRead | null;
+  /** Node logs copied into the run folder, read back for analysis; absent before the run ends. */
+  logs?: RecordedRun['logs'];
   membersBefore: MemberRow[];
   membersAfter: MemberRow[];
   error: string | undefined;
 }
 
 export function buildResults(exp: Experiment, r: RunRecord): Results {
-  const run = { meta: r.meta, history: r.history, final: r.final };
+  const run: RecordedRun = { meta: r.meta, history: r.history, final: r.final, ...(r.logs ? { logs: r.logs } : {}) };
   const analysis = analyse(run);
   const assertions = r.error ? [] : evaluateAssertions(exp, run, analysis);
   return {
-    schema_version: 1,
+    schema_version: 2,
     experiment: exp.name,
     description: exp.description,
     verdict: verdictOf(assertions, r.error),
     ...(r.error ? { error: r.error } : {}),
     driver: r.meta.driver,
     started_at: r.meta.started_at,
+    ...(r.meta.t0_wall ? { t0_wall: r.meta.t0_wall } : {}),
     duration_ms: r.meta.ended_ms,
     versions: r.meta.versions,
     topology: r.meta.topology,

@@ -5,9 +5,9 @@ import { nodeNames, profileSpec } from '../cluster/profiles.js';
 import { memberRows } from '../cluster/status.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec } from '../cluster/types.js';
 import { FaultLedger } from '../faults/interpreter.js';
-import { History } from '../history/store.js';
+import { History, readNodeLogs } from '../history/store.js';
 import type { ClusterSettingsSnapshot, EventRecord, FinalRead, RunMeta, StepAction } from '../history/types.js';
-import { finalRead, loadIntervalMs, prepareTable, startLoad, tableVisible, type LoadHandle } from '../load/index.js';
+import { finalRead, loadIntervalMs, prepareTable, serverClock, startLoad, tableVisible, type LoadHandle } from '../load/index.js';
 import { startObservers } from '../observe/index.js';
 import type { MemberRow, Results } from '../results/types.js';
 import { sleep, waitFor } from '../util/time.js';
@@ -49,6 +49,8 @@ async function liveSettings(access: ClusterAccess, spec: ClusterSpec): Promise<C
     failsafe_mode: c.failsafe_mode === true,
     synchronous_mode: c.synchronous_mode === true,
     haproxy: s.haproxy,
+    etcd: s.etcd,
+    keepalived: s.keepalived,
   };
 }
 
@@ -104,6 +106,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     access = await source.acquire(spec, { signal, progress: (m) => say(`  ${m}`) });
     await history.close();
     history = record(new History());
+    // t = 0 on the wall clock, and the server's clock against it, so server logs and commit times line up.
+    meta.t0_wall = history.t0_wall;
+    meta.clock = await serverClock(access.write, access.superuser);
     meta.versions = await driver.versions();
     meta.config = await liveSettings(access, spec);
     await writeUnfinished(outDir, exp, { meta, history: history.records, membersBefore });
@@ -182,6 +187,12 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   await stopRecording();
   await history.close();
   if (history.error) error ??= history.error.message;
+  // Node logs of the run's span, while the nodes still exist.
+  if (access) {
+    await driver
+      .collectLogs(outDir, { from: new Date(Date.parse(meta.t0_wall ?? meta.started_at) - 1000), to: new Date() })
+      .catch((err: unknown) => say(`could not collect the node logs: ${messageOf(err)}`));
+  }
   if (!opts.keep || !access) {
     say(opts.cluster && !error ? 'keeping the cluster for the next drill' : 'tearing the cluster down');
     await source.release(!error).catch(failed('teardown'));
@@ -189,7 +200,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   // Interrupted after the last step (during the final read or the teardown): still not a finished run.
   if (signal.aborted) error ??= messageOf(signal.reason);
 
-  const rec: RunRecord = { meta: { ...meta, ended_ms: ended_ms ?? history.now() }, history: history.records, final, membersBefore, membersAfter, error };
+  const logs = await readNodeLogs(outDir);
+  const rec: RunRecord = { meta: { ...meta, ended_ms: ended_ms ?? history.now() }, history: history.records, final, logs, membersBefore, membersAfter, error };
   const results = buildResults(exp, rec);
   try {
     await writeRunFiles(outDir, rec, results);

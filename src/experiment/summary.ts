@@ -18,7 +18,7 @@ export function formatSummary(r: Results, dir: string): string {
     ['ID gaps', r.analysis.id_gaps.length ? r.analysis.id_gaps.map((g) => `${g.size} (${g.cause})`).join(', ') : 'none'],
     ['leader changes', String(r.analysis.leader_changes.length)],
     ['split brain', r.analysis.split_brain_ms > 0 ? s(r.analysis.split_brain_ms) : 'none'],
-    ...r.analysis.predictions.map((p): [string, string] => [`bound (${p.fault})`, `${s(p.observed_ms)} observed vs ${s(p.bound_ms)} predicted: ${p.formula}`]),
+    ...r.analysis.faults.filter((f) => f.predicted).map((f): [string, string] => [`predicted (${f.fault})`, `${s(f.observed_ms)} observed vs [${s(f.predicted!.lo_ms)}, ${s(f.predicted!.hi_ms)}]${f.finding ? ` (${f.finding})` : ''}`]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);

@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { EventRecord } from '../history/types.js';
+import type { Scenario } from '../analysis/model.js';
+import { longestWindow } from '../analysis/summary.js';
+import { parseResults, ResultsFileError, RESULTS_FILE } from '../results/schema.js';
+import type { Results } from '../results/types.js';
 import { loadYaml } from './yaml.js';
 
 /**
@@ -58,26 +61,20 @@ export function describeTruth(t: FaultTruth): string {
 
 // --- recorded runs ------------------------------------------------------------------------------
 
-const RunSchema = z.object({
-  experiment: z.string(),
-  events: z.array(z.object({ action: z.string(), phase: z.string() }).passthrough()),
-  analysis: z.object({ writes: z.object({ windows: z.array(z.object({ duration_ms: z.number() }).passthrough()) }).passthrough() }).passthrough(),
-});
+/** The truth entry each of the fault model's scenarios answers. */
+const BY_SCENARIO: Partial<Record<Scenario, TruthKey>> = {
+  'leader-stop': 'leader_stop',
+  'leader-crash': 'leader_kill',
+  'patroni-kill': 'leader_kill',
+  'leader-pause': 'leader_kill',
+  'leader-isolate': 'leader_kill',
+  replica: 'replica',
+  'etcd-minority': 'etcd_one',
+  'etcd-quorum': 'etcd_quorum',
+  haproxy: 'haproxy',
+};
 
-function classifyInject(e: EventRecord): TruthKey | null {
-  const target = (e.target ?? '').toLowerCase();
-  const roles = e.roles ?? [];
-  const nodes = e.nodes ?? [];
-  if (target.includes('haproxy') || roles.includes('haproxy')) return 'haproxy';
-  if (target.includes('etcd') || roles.includes('etcd')) {
-    return nodes.length >= 2 || /majority|quorum|all|[2-9]/.test(target) ? 'etcd_quorum' : 'etcd_one';
-  }
-  if (/leader|primary|master/.test(target) || roles.includes('leader')) return e.fault === 'stop' ? 'leader_stop' : 'leader_kill';
-  if (target.includes('replica') || roles.includes('replica')) return 'replica';
-  return null;
-}
-
-/** By the experiment's name, for runs whose events do not say (e.g. "leader-kill", "etcd-quorum-loss"). */
+/** By the experiment's name, for runs that recorded no fault (e.g. "leader-kill", "etcd-quorum-loss"). */
 function classifyName(name: string): TruthKey | null {
   const n = name.toLowerCase();
   if (n.includes('haproxy')) return 'haproxy';
@@ -88,11 +85,11 @@ function classifyName(name: string): TruthKey | null {
   return null;
 }
 
-/** The fault a recorded run injected, when it injected exactly one kind of fault. */
-export function faultOfRun(events: EventRecord[], experiment = ''): TruthKey | null {
-  const kinds = new Set(events.filter((e) => e.action === 'inject' && e.phase === 'begin').map(classifyInject));
+/** The fault a recorded run injected, as the fault model classified it (analysis.faults), when it was one kind. */
+export function faultOfRun(results: Pick<Results, 'experiment' | 'analysis'>): TruthKey | null {
+  const kinds = new Set(results.analysis.faults.map((f) => BY_SCENARIO[f.scenario] ?? null));
   if (kinds.size === 1 && !kinds.has(null)) return [...kinds][0]!;
-  return kinds.size === 0 || (kinds.size === 1 && kinds.has(null)) ? classifyName(experiment) : null;
+  return kinds.size === 0 ? classifyName(results.experiment) : null;
 }
 
 function findResults(dir: string): string[] {
@@ -100,28 +97,36 @@ function findResults(dir: string): string[] {
   for (const name of readdirSync(dir).sort()) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) out.push(...findResults(p));
-    else if (name === 'results.json') out.push(p);
+    else if (name === RESULTS_FILE) out.push(p);
   }
   return out;
 }
 
 /**
  * Replaces the measured figures with those of this tool's recorded runs (results.json under `dir`):
- * for each fault, the median over runs of the run's longest write outage.
+ * for each fault, the median over runs of the run's longest write outage. A file the results reader
+ * refuses (old, foreign) is left out and named in the source line.
  */
 export function truthFromRuns(base: Truth, dir: string): Truth {
   const byKey = new Map<TruthKey, Array<{ s: number; name: string }>>();
+  const refused: string[] = [];
   for (const file of findResults(dir)) {
-    const parsed = RunSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) continue;
-    const key = faultOfRun(parsed.data.events as unknown as EventRecord[], parsed.data.experiment);
+    let results: Results;
+    try {
+      results = parseResults(JSON.parse(readFileSync(file, 'utf8')), file).results;
+    } catch (err) {
+      refused.push(err instanceof ResultsFileError ? err.message : `${file}: ${(err as Error).message}`);
+      continue;
+    }
+    const key = faultOfRun(results);
     if (!key) continue;
-    const longest = Math.max(0, ...parsed.data.analysis.writes.windows.map((w) => w.duration_ms));
+    const longest = longestWindow(results.analysis.writes.windows)?.duration_ms ?? 0;
     const list = byKey.get(key) ?? [];
-    list.push({ s: Math.round(longest / 100) / 10, name: parsed.data.experiment });
+    list.push({ s: Math.round(longest / 100) / 10, name: results.experiment });
     byKey.set(key, list);
   }
-  if (!byKey.size) return base;
+  const skipped = refused.length ? ` (left out: ${refused.join('; ')})` : '';
+  if (!byKey.size) return refused.length ? { ...base, source: `${base.source}${skipped}` } : base;
   const faults = { ...base.faults };
   const used: string[] = [];
   for (const key of TRUTH_KEYS) {
@@ -132,5 +137,5 @@ export function truthFromRuns(base: Truth, dir: string): Truth {
     faults[key] = { ...faults[key], measured_s: median };
     used.push(`${key}: ${[...new Set(runs.map((r) => r.name))].sort().join(', ')} (${runs.length} run${runs.length > 1 ? 's' : ''})`);
   }
-  return { ...base, source: `recorded runs in ${dir} — ${used.join('; ')}; other faults: ${base.source}`, faults };
+  return { ...base, source: `recorded runs in ${dir} — ${used.join('; ')}; other faults: ${base.source}${skipped}`, faults };
 }

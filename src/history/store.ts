@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FinalRead, HistoryRecord, RecordedRun, RunMeta } from './types.js';
 
@@ -14,6 +14,8 @@ export const META_FILE = 'run.json';
 export class History {
   readonly records: HistoryRecord[] = [];
   private readonly t0: number;
+  /** Wall-clock time of t = 0 (ISO), read at the same instant, so records line up with server logs. */
+  readonly t0_wall: string;
   private stream: WriteStream | null = null;
   /** The first write error of the file (a full disk, a removed folder); the records stay in memory. */
   private writeError: Error | null = null;
@@ -21,6 +23,7 @@ export class History {
 
   constructor(t0: number = performance.now()) {
     this.t0 = t0;
+    this.t0_wall = new Date(Date.now() - (performance.now() - t0)).toISOString();
   }
 
   get error(): Error | null {
@@ -92,5 +95,18 @@ export async function readRecordedRun(dir: string): Promise<RecordedRun> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  return { meta, history, final };
+  return { meta, history, final, logs: await readNodeLogs(dir) };
+}
+
+export const LOGS_DIR = 'logs';
+
+/** The node logs of a run folder (logs/<node>.<component>.log); empty when none were collected. */
+export async function readNodeLogs(dir: string): Promise<NonNullable<RecordedRun['logs']>> {
+  const files = await readdir(path.join(dir, LOGS_DIR)).catch(() => [] as string[]);
+  const out: NonNullable<RecordedRun['logs']> = [];
+  for (const f of files.sort()) {
+    const m = /^([^./]+)\.([^./]+)\.log$/.exec(f);
+    if (m) out.push({ node: m[1]!, component: m[2]!, text: await readFile(path.join(dir, LOGS_DIR, f), 'utf8') });
+  }
+  return out;
 }

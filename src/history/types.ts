@@ -112,8 +112,11 @@ export type HistoryRecord =
 export interface FinalRead {
   t_ms: number;
   node: string;
-  /** [id, key] of every row, in id order. */
-  rows: Array<[number, string]>;
+  /**
+   * [id, key, written_at] of every row, in id order; written_at is the server's clock_timestamp() at
+   * the insert, in epoch ms (absent in runs recorded before it was read).
+   */
+  rows: Array<[number, string] | [number, string, number]>;
 }
 
 export interface ClusterSettingsSnapshot {
@@ -124,6 +127,17 @@ export interface ClusterSettingsSnapshot {
   failsafe_mode: boolean;
   synchronous_mode: boolean;
   haproxy: { inter_ms: number; fall: number; rise: number };
+  /** Absent in runs recorded before they were kept. */
+  etcd?: { heartbeat_ms: number; election_ms: number };
+  keepalived?: { advert_int_ms: number; nopreempt: boolean };
+}
+
+/** The server's clock against ours, asked once right after t = 0. */
+export interface ClockCheck {
+  /** Server clock minus local wall clock at the query's midpoint, ms. */
+  offset_ms: number;
+  /** Round trip of the query, ms: the offset is known to ± half of it. */
+  rtt_ms: number;
 }
 
 export interface RunMeta {
@@ -132,6 +146,9 @@ export interface RunMeta {
   /** The driver kind, one list: ClusterDriver['kind']. */
   driver: ClusterDriver['kind'];
   started_at: string;
+  /** Wall-clock time of t = 0 (ISO), taken at the same instant; absent in older runs. */
+  t0_wall?: string;
+  clock?: ClockCheck;
   /** Monotonic end of the run, ms since start. */
   ended_ms: number;
   /** Sampling interval of the load (smallest gap between a worker's operations), ms. */
@@ -147,4 +164,6 @@ export interface RecordedRun {
   meta: RunMeta;
   history: HistoryRecord[];
   final: FinalRead | null;
+  /** The nodes' logs (logs/<node>.<component>.log), when the run collected them. */
+  logs?: Array<{ node: string; component: string; text: string }>;
 }

@@ -5,7 +5,7 @@ import type { LoadHandle, LoadOptions, LoadTarget, WorkerSpec } from './types.js
 import { Worker } from './worker.js';
 
 export type { BackoffSpec, DbCredentials, Endpoint, LoadHandle, LoadOptions, LoadTarget, WorkerSpec } from './types.js';
-export { finalRead, prepareTable, tableVisible, type AdminTimeouts } from './table.js';
+export { finalRead, prepareTable, serverClock, tableVisible, wallNowMs, type AdminTimeouts } from './table.js';
 export { loadIntervalMs, validateLoadOptions } from './schedule.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { FinalRead } from '../history/types.js';
+import type { ClockCheck, FinalRead } from '../history/types.js';
 import type { History } from '../history/store.js';
 import { PgConnection, type Settled } from './connection.js';
 import type { DbCredentials, Endpoint } from './types.js';
@@ -20,7 +20,9 @@ CREATE TABLE ${TABLE} (
 
 export const INSERT_SQL = `INSERT INTO ${TABLE}(key, worker) VALUES ($1, $2) RETURNING id, inet_server_addr()::text AS addr`;
 export const READ_SQL = `SELECT max(id) AS id, inet_server_addr()::text AS addr, pg_is_in_recovery() AS rec FROM ${TABLE}`;
-const FINAL_SQL = `SELECT id, key FROM ${TABLE} ORDER BY id`;
+// written_at as epoch ms text: a timestamptz through pg would lose its microseconds to a JS Date.
+const FINAL_SQL = `SELECT id, key, (extract(epoch FROM written_at) * 1000)::text AS at FROM ${TABLE} ORDER BY id`;
+const CLOCK_SQL = `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::text AS at`;
 
 export interface AdminTimeouts {
   /** Default 10 s. */
@@ -86,12 +88,35 @@ export async function finalRead(
   return withConnection(conn, cred, 'final read', timeouts, async (c, queryMs) => {
     const t_ms = history.now();
     const res = unwrap(
-      await c.query<{ id: string; key: string }>({ text: FINAL_SQL }, queryMs),
+      await c.query<{ id: string; key: string; at: string }>({ text: FINAL_SQL }, queryMs),
       `reading ${TABLE}`,
       queryMs,
     );
     // bigint arrives as text; ids stay far below 2^53.
-    const rows = res.rows.map((r): [number, string] => [Number(r.id), r.key]);
+    const rows = res.rows.map((r): [number, string, number] => [Number(r.id), r.key, Number(r.at)]);
     return { t_ms, node, rows };
+  });
+}
+
+/** Wall clock to sub-millisecond precision (Date.now() has whole milliseconds only). */
+export function wallNowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * The server's clock (the one written_at comes from) against ours: the best of a few round trips,
+ * since the offset is only known to half the round trip.
+ */
+export async function serverClock(conn: Endpoint, cred: DbCredentials, tries = 5, timeouts: AdminTimeouts = { connect_ms: 2000, query_ms: 2000 }): Promise<ClockCheck> {
+  return withConnection(conn, cred, 'clock check', timeouts, async (c, queryMs) => {
+    let best: ClockCheck | null = null;
+    for (let i = 0; i < tries; i++) {
+      const before = wallNowMs();
+      const res = unwrap(await c.query<{ at: string }>({ text: CLOCK_SQL }, queryMs), 'reading the server clock', queryMs);
+      const after = wallNowMs();
+      const check = { offset_ms: Math.round((Number(res.rows[0]!.at) - (before + after) / 2) * 10) / 10, rtt_ms: Math.round((after - before) * 10) / 10 };
+      if (!best || check.rtt_ms < best.rtt_ms) best = check;
+    }
+    return best!;
   });
 }

@@ -3,7 +3,7 @@ import type { OutagePhases } from '../analysis/types.js';
 import type { Results } from '../results/types.js';
 import type { FaultInfo } from './faults.js';
 import { fmtS, strings, type Lang } from './i18n.js';
-import { phaseRows, predictionFor } from './phases.js';
+import { faultFor, phaseRows } from './phases.js';
 import type { Series } from './series.js';
 
 /**
@@ -260,6 +260,19 @@ function roleLabel(lang: Lang, state: string): string {
   return n ? (ru ? n[1] : n[0]) : state;
 }
 
+const LOG_COLORS: Record<string, string> = {
+  lock_acquired: '#1a7f37',
+  promoted: '#116329',
+  demoting: '#cf222e',
+  postgres_shutdown: '#82071e',
+  etcd_leader: '#0969da',
+  etcd_leader_lost: '#bc4c00',
+  server_up: '#2da44e',
+  server_down: '#fa4549',
+  vrrp_master: '#8250df',
+  vrrp_backup: '#a475f9',
+};
+
 function rolesChart(results: Results, series: Series, fault: FaultInfo, lang: Lang): ChartSpec {
   const t = strings(lang);
   const ru = lang === 'ru';
@@ -309,6 +322,25 @@ function rolesChart(results: Results, series: Series, fault: FaultInfo, lang: La
       borderSkipped: false,
       order: 2,
     });
+  }
+  // The servers' own account: key log lines (lock taken, promoted, demoting, etcd leader, HAProxy
+  // UP/DOWN, VRRP) as marks on their node's row, or on a row of their own for etcd and HAProxy.
+  const keyEvents = results.analysis.log_events.filter((e) => e.kind !== 'no_action');
+  if (keyEvents.length) {
+    const logRow = ru ? 'журналы серверов' : 'server logs';
+    const rowOf = (node: string) => (members.includes(node) ? node : logRow);
+    if (keyEvents.some((e) => rowOf(e.node) === logRow)) nodes.push(logRow);
+    for (const kind of [...new Set(keyEvents.map((e) => e.kind))]) {
+      datasets.push({
+        type: 'scatter',
+        label: `log: ${kind.replace(/_/g, ' ')}`,
+        data: keyEvents.filter((e) => e.kind === kind).map((e) => ({ x: s3(e.t_ms), y: rowOf(e.node) })),
+        backgroundColor: LOG_COLORS[kind] ?? '#57606a',
+        pointStyle: 'triangle',
+        pointRadius: 6,
+        order: 0,
+      } as unknown as ChartDataset<'bar', Bar[]>);
+    }
   }
   const annotations = shading(results, fault, lang, { outages: false });
   fault.all.forEach((f, i) => {
@@ -439,12 +471,13 @@ export function phaseLabel(lang: Lang, key: keyof typeof PHASE_COLORS): string {
   }
 }
 
-function phasesChart(results: Results, o: OutagePhases, index: number, fault: FaultInfo, lang: Lang): ChartSpec {
+function phasesChart(results: Results, o: OutagePhases, index: number, lang: Lang): ChartSpec {
   const ru = lang === 'ru';
   const t = strings(lang);
-  const ref = o.fault_injected_ms ?? o.window.start_ms;
-  const rows = phaseRows(o, results.config, fault, lang);
-  const pred = predictionFor(o, results.analysis.predictions);
+  const f = faultFor(results.analysis, index);
+  const ref = f?.effective_ms ?? o.fault_injected_ms ?? o.window.start_ms;
+  const rows = phaseRows(o, f);
+  const pred = f?.predicted ?? null;
   const labels: string[] = [];
   const data: Array<[number, number]> = [];
   const colors: string[] = [];
@@ -457,9 +490,11 @@ function phasesChart(results: Results, o: OutagePhases, index: number, fault: Fa
   data.push([s3(o.window.start_ms - ref), s3(o.window.end_ms - ref)]);
   colors.push(COLORS.writeErr);
   if (pred) {
-    labels.push(ru ? 'предсказанная граница' : 'predicted bound');
-    data.push([0, s3(pred.bound_ms)]);
-    colors.push(pred.within ? '#8c959f' : '#57606a');
+    // The predicted interval of the outage's duration, drawn from where the observed one began.
+    const start = o.window.start_ms - ref;
+    labels.push(ru ? 'предсказанный интервал' : 'predicted interval');
+    data.push([s3(start + pred.lo_ms), s3(start + pred.hi_ms)]);
+    colors.push(f?.within ? '#8c959f' : '#57606a');
   }
   return {
     id: `phases-${index + 1}`,
@@ -499,7 +534,7 @@ export function reportCharts(results: Results, series: Series | null, fault: Fau
     const lag = lagChart(results, series, fault, lang);
     if (lag) out.push(lag);
   }
-  results.analysis.outages.slice(0, 3).forEach((o, i) => out.push(phasesChart(results, o, i, fault, lang)));
+  results.analysis.outages.slice(0, 3).forEach((o, i) => out.push(phasesChart(results, o, i, lang)));
   return out;
 }
 

@@ -1,10 +1,11 @@
-import type { Availability, ErrorGroup, IdGap, Prediction } from '../analysis/types.js';
+import type { Availability, ErrorGroup, IdGap, FaultResult } from '../analysis/types.js';
 import type { MemberRow, Results } from '../results/types.js';
 import { mdEscape } from '../render/markdown.js';
 import { classifyFault, type FaultInfo, type FaultInterval } from './faults.js';
 import { count, fmtBytes, fmtNumber, fmtOffset, fmtS, partName, type Lang } from './i18n.js';
-import { phaseRows, predictionFor, worstPhase, type PhaseRow } from './phases.js';
+import { faultFor, phaseRows, worstPhase, type PhaseRow } from './phases.js';
 import { meanOver, type Series } from './series.js';
+import { longestWindow } from '../analysis/summary.js';
 
 export type SectionId = 'availability' | 'cluster' | 'data' | 'bound' | 'remedy';
 
@@ -138,7 +139,7 @@ function faultPhrase(c: Ctx): string {
 }
 
 function longest(a: Availability): number {
-  return a.windows.reduce((m, w) => Math.max(m, w.duration_ms), 0);
+  return longestWindow(a.windows)?.duration_ms ?? 0;
 }
 
 function leaderOf(members: readonly MemberRow[]): string | null {
@@ -212,11 +213,14 @@ function summary(c: Ctx): string {
   const parts: string[] = [];
   const wl = longest(w);
   const rl = longest(rd);
-  const pred = c.r.analysis.predictions[0];
+  const pred = c.r.analysis.faults.find((f) => f.predicted && f.observed_ms > 0);
+  const iv = pred?.predicted ? `${c.sec(pred.predicted.lo_ms)}–${c.sec(pred.predicted.hi_ms)}` : '';
   const boundText = pred
     ? pred.within
-      ? c.tr(` (within the ${c.sec(pred.bound_ms)} the configuration predicts)`, ` (в пределах предсказанных конфигурацией ${c.sec(pred.bound_ms)})`)
-      : c.tr(` (longer than the ${c.sec(pred.bound_ms)} the configuration predicts)`, ` (дольше предсказанных конфигурацией ${c.sec(pred.bound_ms)})`)
+      ? c.tr(` (the configuration predicts ${iv})`, ` (конфигурация предсказывает ${iv})`)
+      : pred.finding === 'faster'
+        ? c.tr(` (faster than the ${iv} the configuration predicts)`, ` (быстрее предсказанных конфигурацией ${iv})`)
+        : c.tr(` (longer than the ${iv} the configuration predicts)`, ` (дольше предсказанных конфигурацией ${iv})`)
     : '';
   if (w.attempts === 0 && rd.attempts === 0) {
     parts.push(c.tr('no client operations were recorded', 'операции клиентов не записаны'));
@@ -284,7 +288,7 @@ function availabilityParagraph(c: Ctx, a: Availability, kind: 'write' | 'read'):
       ? c.tr(`${Kind} kept working: all ${noun(a.attempts)} succeeded.`, `${Kind} ${worked} без перерыва: все попытки успешны (${c.n(a.attempts)}).`)
       : c.tr(`${Kind} kept working apart from ${noun(bad)} that failed on their own, with no outage window.`, `${Kind} ${worked}, кроме ${c.n(bad)} отдельных неудач без окна простоя.`);
   }
-  const lw = a.windows.reduce((m, w) => (w.duration_ms > m.duration_ms ? w : m));
+  const lw = longestWindow(a.windows)!;
   const res = lw.resolution_ms || a.resolution_ms;
   const resText = res ? c.tr(` (measured to ±${fmtNumber('en', res)} ms)`, ` (точность ±${fmtNumber('ru', res)} мс)`) : '';
   const span = c.tr(`from ${c.at(lw.start_ms)} to ${c.at(lw.end_ms)}${resText}`, `с ${c.at(lw.start_ms)} по ${c.at(lw.end_ms)}${resText}`);
@@ -325,7 +329,7 @@ function availabilitySection(c: Ctx): ConclusionSection {
   if (wp) p.push(wp);
   if (rp) p.push(rp);
   if (c.series && wl > 0 && a.reads.attempts > 0) {
-    const lw = a.writes.windows.reduce((m, w) => (w.duration_ms > m.duration_ms ? w : m));
+    const lw = longestWindow(a.writes.windows)!;
     const rate = meanOver(c.series, c.series.read_ok, lw.start_ms, lw.end_ms);
     if (rate !== null && rate > 0) {
       p.push(c.tr(`During the longest write outage reads ran at ${fmtNumber('en', rate)} per second on average.`, `Во время самого длинного простоя записи чтение шло в среднем ${fmtNumber('ru', rate)} в секунду.`));
@@ -604,7 +608,8 @@ function dataSection(c: Ctx): ConclusionSection {
 
 function phaseWhy(c: Ctx, row: PhaseRow): string {
   const took = c.sec(row.took_ms);
-  const exp = row.expected_ms !== null ? c.sec(row.expected_ms) : null;
+  // The model's phases are instants counted from the fault's effect, not durations of their own.
+  const exp = row.expected_ms !== null ? c.tr(`by ${c.sec(row.expected_ms)} after the fault`, `к ${c.sec(row.expected_ms)} после отказа`) : null;
   const cfg = c.r.config;
   switch (row.key) {
     case 'detect':
@@ -655,19 +660,20 @@ function phaseWhy(c: Ctx, row: PhaseRow): string {
 function boundSection(c: Ctx): ConclusionSection {
   const a = c.r.analysis;
   const p: string[] = [];
-  if (a.predictions.length === 0) {
-    p.push(c.tr('No bound was predicted for this fault, so there is nothing to compare with.', 'Для этого отказа граница не предсказывалась, сравнивать не с чем.'));
+  const predicted = a.faults.filter((f) => f.predicted);
+  if (predicted.length === 0) {
+    p.push(c.tr('No interval was predicted for this fault, so there is nothing to compare with.', 'Для этого отказа интервал не предсказывался, сравнивать не с чем.'));
   }
-  for (const pr of a.predictions) p.push(predictionParagraph(c, pr));
+  for (const pr of predicted) p.push(predictionParagraph(c, pr));
   const o = a.outages[0];
   if (o) {
-    const rows = phaseRows(o, c.r.config, c.fault, c.lang);
-    const pred = predictionFor(o, a.predictions);
+    const pred = faultFor(a, 0);
+    const rows = phaseRows(o, pred);
     if (rows.length) {
       const parts = rows.map((r) => `${phaseName(c, r.key)} ${fmtS(c.lang, r.took_ms, 2)}`);
       p.push(c.tr(`The outage broke down as: ${parts.join(', ')}.`, `Простой сложился из: ${parts.join(', ')}.`));
     }
-    if (pred && !pred.within) {
+    if (pred && pred.within === false) {
       const worst = worstPhase(rows);
       p.push(
         worst
@@ -695,28 +701,34 @@ export function phaseName(c: { tr: Tr }, key: PhaseRow['key']): string {
   }
 }
 
-function predictionParagraph(c: Ctx, pr: Prediction): string {
-  const formula = c.md(pr.formula);
-  if (pr.bound_ms === 0) {
+function predictionParagraph(c: Ctx, pr: FaultResult): string {
+  const iv = pr.predicted!;
+  const formula = c.md(iv.terms.map((t) => t.label).join(' + '));
+  const combo = pr.combined_with ? c.tr(` Together with ${pr.combined_with.fault}: ${pr.combined_with.story}.`, ` Вместе с ${pr.combined_with.fault}: ${pr.combined_with.story}.`) : '';
+  if (iv.hi_ms === 0) {
     return pr.within
-      ? c.tr(`**Yes.** The configuration predicts no write outage for this fault, and there was none.`, `**Да.** Для этого отказа конфигурация не предсказывает простоя записи, и его не было.`)
+      ? c.tr(`**Yes.** The configuration predicts no write outage for ${pr.fault}, and there was none.${combo}`, `**Да.** Для ${pr.fault} конфигурация не предсказывает простоя записи, и его не было.${combo}`)
       : c.tr(
-          `**No.** The configuration predicts no write outage for this fault, yet writes stopped for ${c.secExact(pr.observed_ms)}.`,
-          `**Нет.** Для этого отказа конфигурация не предсказывает простоя записи, а запись остановилась на ${c.secExact(pr.observed_ms)}.`,
+          `**No.** The configuration predicts no write outage for ${pr.fault}, yet writes stopped for ${c.secExact(pr.observed_ms)}.${combo}`,
+          `**Нет.** Для ${pr.fault} конфигурация не предсказывает простоя записи, а запись остановилась на ${c.secExact(pr.observed_ms)}.${combo}`,
         );
   }
+  const range = `${c.secExact(iv.lo_ms)} … ${c.secExact(iv.hi_ms)}`;
   if (pr.within) {
-    const slack = pr.observed_ms < pr.bound_ms / 2
-      ? c.tr(' It is well under the bound, which assumes the worst case (for example, the key renewed just before the fault).', ' Это заметно меньше границы: она рассчитана на худший случай (например, ключ продлён прямо перед отказом).')
-      : '';
     return c.tr(
-      `**Yes.** The longest write outage, ${c.secExact(pr.observed_ms)}, is within the ${c.secExact(pr.bound_ms)} the configuration predicts (${formula}).${slack}`,
-      `**Да.** Самый длинный простой записи, ${c.secExact(pr.observed_ms)}, укладывается в предсказанные конфигурацией ${c.secExact(pr.bound_ms)} (${formula}).${slack}`,
+      `**Yes.** The write outage after ${pr.fault}, ${c.secExact(pr.observed_ms)}, is within the ${range} the configuration predicts (${formula}).${combo}`,
+      `**Да.** Простой записи после ${pr.fault}, ${c.secExact(pr.observed_ms)}, укладывается в предсказанные конфигурацией ${range} (${formula}).${combo}`,
+    );
+  }
+  if (pr.finding === 'faster') {
+    return c.tr(
+      `**No: faster.** The write outage after ${pr.fault}, ${c.secExact(pr.observed_ms)}, is shorter than the ${range} the configuration predicts (${formula}): either the model or the clock is wrong, worth a look.${combo}`,
+      `**Нет: быстрее.** Простой записи после ${pr.fault}, ${c.secExact(pr.observed_ms)}, короче предсказанных ${range} (${formula}): ошибается модель или часы, стоит разобраться.${combo}`,
     );
   }
   return c.tr(
-    `**No.** The longest write outage, ${c.secExact(pr.observed_ms)}, exceeds the ${c.secExact(pr.bound_ms)} the configuration predicts (${formula}) by ${c.sec(pr.observed_ms - pr.bound_ms)}.`,
-    `**Нет.** Самый длинный простой записи, ${c.secExact(pr.observed_ms)}, превышает предсказанные конфигурацией ${c.secExact(pr.bound_ms)} (${formula}) на ${c.sec(pr.observed_ms - pr.bound_ms)}.`,
+    `**No.** The write outage after ${pr.fault}, ${c.secExact(pr.observed_ms)}, exceeds the ${range} the configuration predicts (${formula}) by ${c.sec(pr.observed_ms - iv.hi_ms)}.${combo}`,
+    `**Нет.** Простой записи после ${pr.fault}, ${c.secExact(pr.observed_ms)}, превышает предсказанные конфигурацией ${range} (${formula}) на ${c.sec(pr.observed_ms - iv.hi_ms)}.${combo}`,
   );
 }
 

@@ -13,6 +13,8 @@ import { renderPng } from './png.js';
 import { bucketHistory } from './series.js';
 import { buildReportView, pngName } from './view.js';
 import { distribution } from '../experiment/repeat.js';
+import { longestWindow } from '../analysis/summary.js';
+import type { Window } from '../analysis/types.js';
 
 export interface ReportOptions {
   lang?: Lang;
@@ -116,10 +118,10 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
   const dirs = await findRunDirs(reportsDir);
   const loaded = await Promise.all(dirs.map(async (dir) => ({ dir, ...(await loadResults(dir)) })));
   loaded.sort((a, b) => b.results.started_at.localeCompare(a.results.started_at) || b.dir.localeCompare(a.dir));
-  const longest = (ws: Array<{ duration_ms: number }>) => ws.reduce((m, w) => Math.max(m, w.duration_ms), 0);
+  const longest = (ws: Window[]) => longestWindow(ws)?.duration_ms ?? 0;
   const runs = loaded.map(({ dir, results: r, missing }) => {
     const w = r.analysis.writes;
-    const pred = r.analysis.predictions[0];
+    const pred = r.analysis.faults.find((f) => f.predicted);
     const noAnalysis = missing.includes('analysis');
     return {
       experiment: r.experiment,
@@ -133,7 +135,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
       duration: fmtS(lang, r.duration_ms, 0),
       write_outage: noAnalysis ? '—' : fmtS(lang, longest(w.windows), 2),
       read_outage: noAnalysis ? '—' : fmtS(lang, longest(r.analysis.reads.windows), 2),
-      bound: pred ? fmtS(lang, pred.bound_ms, 1) : '—',
+      bound: pred?.predicted ? `${fmtS(lang, pred.predicted.lo_ms, 1)} … ${fmtS(lang, pred.predicted.hi_ms, 1)}` : '—',
       within: pred ? pred.within : null,
       lost: noAnalysis || !w.accounted ? '—' : fmtNumber(lang, w.lost),
       lost_any: w.accounted && w.lost > 0,
@@ -143,7 +145,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
       split_brain: r.analysis.split_brain.length ? fmtS(lang, r.analysis.split_brain_ms, 1) : '',
       error: r.error ?? '',
       outage_ms: noAnalysis ? null : longest(w.windows),
-      bound_ms: pred ? pred.bound_ms : null,
+      bound_ms: pred?.predicted ? pred.predicted.hi_ms : null,
     };
   });
 

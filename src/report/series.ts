@@ -1,4 +1,5 @@
 import type { HistoryRecord, OperationRecord, PatroniObservation, RecoveryObservation } from '../history/types.js';
+import { memberState } from '../cluster/roles.js';
 
 /** A member's role as its Patroni REST API reported it, held from start_ms until the next different report. */
 export interface RoleSegment {
@@ -76,18 +77,6 @@ function median(sorted: number[]): number {
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
-export function normaliseRole(o: PatroniObservation): string {
-  if (!o.reachable) return 'unreachable';
-  const role = (o.role ?? '').toLowerCase();
-  const state = (o.state ?? '').toLowerCase();
-  if (/stop|crash|fail/.test(state)) return 'stopped';
-  // A member that is starting (or rewinding before it streams) serves nothing yet, whatever its role.
-  if (/start/.test(state)) return 'starting';
-  // Patroni 3 says master, Patroni 4 primary; GET /cluster says leader.
-  if (role === 'primary' || role === 'master' || role === 'leader') return 'leader';
-  if (role === 'replica' || role === 'sync_standby' || role === 'quorum_standby' || role === 'standby') return 'replica';
-  return role || state || 'unknown';
-}
 
 /**
  * Turns one node's samples into intervals of equal value. A value holds until the next sample that
@@ -180,7 +169,7 @@ export function bucketHistory(history: readonly HistoryRecord[], durationMs?: nu
   const roles: RoleSegment[] = [];
   const patroniByNode = groupByNode(patroni);
   for (const [node, samples] of patroniByNode) {
-    for (const s of segments(samples, normaliseRole, endMs)) {
+    for (const s of segments(samples, memberState, endMs)) {
       roles.push({ node, state: s.value, start_ms: s.start_ms, end_ms: s.end_ms, ...(s.first.timeline !== undefined ? { timeline: s.first.timeline } : {}) });
     }
   }
@@ -196,7 +185,7 @@ export function bucketHistory(history: readonly HistoryRecord[], durationMs?: nu
   for (const [node, samples] of patroniByNode) {
     const perBucket = new Map<number, number>();
     for (const s of samples) {
-      if (typeof s.lag !== 'number' || normaliseRole(s) === 'leader') continue;
+      if (typeof s.lag !== 'number' || memberState(s) === 'leader') continue;
       const b = Math.floor(s.t_ms / bucketMs);
       perBucket.set(b, Math.max(perBucket.get(b) ?? 0, s.lag));
     }

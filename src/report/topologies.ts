@@ -1,3 +1,4 @@
+import { longestWindow } from '../analysis/summary.js';
 import type { Results } from '../results/types.js';
 
 export type TopologyName = 'course' | 'production';
@@ -12,12 +13,9 @@ export function topologyOf(r: Results): TopologyName {
  * Runs with the same signature on both topologies are the same fault, and can be compared.
  */
 export function faultSignature(r: Results): string | null {
-  const injects = r.events.filter((e) => e.action === 'inject' && e.phase === 'end');
-  if (injects.length === 0) {
-    const switchover = r.events.some((e) => e.action === 'switchover');
-    return switchover ? 'switchover' : null;
-  }
-  return injects.map((e) => `${e.fault} ${[...new Set(e.roles ?? [])].sort().join('+') || e.target}`).join(', ');
+  const faults = r.analysis.faults;
+  if (faults.length === 0) return null;
+  return faults.map((f) => (f.kind === 'switchover' ? 'switchover' : `${f.kind} ${[...new Set(f.roles)].sort().join('+') || f.target}`)).join(', ');
 }
 
 export interface TopologySide {
@@ -41,7 +39,7 @@ const median = (xs: number[]) => {
 };
 
 function side(runs: Results[]): TopologySide {
-  const longest = (r: Results) => r.analysis.writes.windows.reduce((m, w) => Math.max(m, w.duration_ms), 0);
+  const longest = (r: Results) => longestWindow(r.analysis.writes.windows)?.duration_ms ?? 0;
   const errors = (r: Results) => r.analysis.errors.reduce((n, e) => n + e.count, 0);
   return {
     experiment: [...new Set(runs.map((r) => r.experiment))].join(', '),

@@ -5,7 +5,7 @@ import { phaseLabel, type ChartSpec } from './charts.js';
 import type { Conclusions } from './conclusions.js';
 import type { FaultInfo } from './faults.js';
 import { fmtBytes, fmtMs, fmtNumber, fmtOffset, fmtS, strings, type Lang, type Strings } from './i18n.js';
-import { phaseRows, predictionFor } from './phases.js';
+import { faultFor, phaseRows } from './phases.js';
 import type { Series } from './series.js';
 
 /**
@@ -172,23 +172,24 @@ export function buildReportView(args: {
 
   const outageSpecs = new Map(charts.filter((s) => s.id.startsWith('phases-')).map((s) => [s.id, s]));
   const outages = a.outages.map((o, i) => {
-    const ref = o.fault_injected_ms ?? o.window.start_ms;
-    const rows: PhaseRowView[] = phaseRows(o, r.config, fault, lang).map((p) => ({
+    const f = faultFor(a, i);
+    const ref = f?.effective_ms ?? o.fault_injected_ms ?? o.window.start_ms;
+    const rows: PhaseRowView[] = phaseRows(o, f).map((p) => ({
       name: phaseLabel(lang, p.key),
       at: at(p.seen_ms),
       after: fmtOffset(lang, p.seen_ms - ref, 2),
       took: fmtS(lang, p.took_ms, 2),
-      expected: p.expected_ms === null ? dash : `≤ ${fmtS(lang, p.expected_ms, 2)} (${p.expected_formula})`,
-      over: p.expected_ms !== null && p.took_ms > p.expected_ms,
+      expected: p.expected_ms === null ? dash : `${fmtOffset(lang, p.expected_lo_ms ?? 0, 2)} … ${fmtOffset(lang, p.expected_ms, 2)} (${p.expected_formula})`,
+      over: p.expected_ms !== null && (p.after_ms > p.expected_ms || p.after_ms < (p.expected_lo_ms ?? 0)),
     }));
-    const pred = predictionFor(o, a.predictions);
+    const pred = f?.predicted ?? null;
     rows.push({
       name: lang === 'ru' ? 'простой записи (наблюдался)' : 'write outage (observed)',
       at: `${at(o.window.start_ms)} → ${at(o.window.end_ms)}`,
       after: `${fmtOffset(lang, o.window.start_ms - ref, 2)} → ${fmtOffset(lang, o.window.end_ms - ref, 2)}`,
       took: fmtS(lang, o.window.duration_ms, 3),
-      expected: pred ? `≤ ${fmtS(lang, pred.bound_ms, 2)}` : dash,
-      over: pred ? !pred.within : false,
+      expected: pred ? `${fmtS(lang, pred.lo_ms, 2)} … ${fmtS(lang, pred.hi_ms, 2)}` : dash,
+      over: f?.within === false,
     });
     const spec = outageSpecs.get(`phases-${i + 1}`);
     return { title: `${t.outage_phases}${a.outages.length > 1 ? ` #${i + 1}` : ''}`, rows, chart: spec ? chartView(spec) : null };
@@ -224,14 +225,18 @@ export function buildReportView(args: {
       no_lag: !!args.series && args.series.lag.length === 0,
     },
     outages,
-    predictions: a.predictions.map((p) => ({
-      fault: p.fault,
-      bound: fmtS(lang, p.bound_ms, 3),
-      formula: p.formula,
-      observed: fmtS(lang, p.observed_ms, 3),
-      within: p.within,
-      within_label: p.within ? t.yes : t.no,
-    })),
+    predictions: a.faults.flatMap((f) =>
+      f.predicted
+        ? [{
+            fault: f.combined_with ? `${f.fault} + ${f.combined_with.fault}` : f.fault,
+            bound: `${fmtS(lang, f.predicted.lo_ms, 3)} … ${fmtS(lang, f.predicted.hi_ms, 3)}`,
+            formula: f.predicted.terms.map((x) => x.label).join(' + '),
+            observed: fmtS(lang, f.observed_ms, 3),
+            within: f.within === true,
+            within_label: f.within ? t.yes : f.finding === 'faster' ? (lang === 'ru' ? 'нет: быстрее' : 'no: faster') : t.no,
+          }]
+        : [],
+    ),
     accounting: { rows: accRows, accounted: w.accounted, lost_keys: w.lost_keys },
     windows: [...windowRows(w, t.writes), ...windowRows(rd, t.reads)],
     gaps: a.id_gaps.map((g) => ({

@@ -24,7 +24,8 @@ export interface MemberRow {
 
 /** results.json: the whole outcome of one experiment run. Reports and grades render only this. */
 export interface Results {
-  schema_version: 1;
+  /** See src/results/schema.ts: the one schema and reader of this file. */
+  schema_version: 2;
   experiment: string;
   description: string;
   verdict: Verdict;
@@ -32,6 +33,8 @@ export interface Results {
   error?: string;
   driver: RunMeta['driver'];
   started_at: string;
+  /** Wall-clock time of t = 0, to line every *_ms figure up with server logs. */
+  t0_wall?: string;
   duration_ms: number;
   versions: RunMeta['versions'];
   topology: RunMeta['topology'];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { History } from '../../src/history/store.js';
 import type { OperationRecord } from '../../src/history/types.js';
 import { finalRead, prepareTable, startLoad, type LoadHandle } from '../../src/load/index.js';
-import { ScratchPostgres } from '../../src/load/scratch-postgres.js';
+import { ScratchPostgres } from '../support/scratch-postgres.js';
 
 const PORT = 55432;
 const OP_TIMEOUT_MS = 500;

@@ -31,6 +31,7 @@ import {
 } from './engine.js';
 import { ensureImage } from './image.js';
 import { commandKind, containerFacts, findPatroni, parseProcScan, PROC_SCAN_SCRIPT, type PatroniProcess } from './inspect.js';
+import { collectDockerLogs } from './logs.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const OWN_COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -190,6 +191,10 @@ export class DockerDriver implements ClusterDriver {
       return r.stdout;
     }
     throw new Error('patronictl: no Patroni container is running');
+  }
+
+  async collectLogs(outDir: string, span: { from: Date; to: Date }): Promise<string[]> {
+    return collectDockerLogs(await this.engine(), this.required().nodes, outDir, span);
   }
 
   async versions(): Promise<Versions> {

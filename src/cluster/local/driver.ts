@@ -22,6 +22,7 @@ import { NET, addHost, createLab, destroyLab, nsName, setLink } from './netns.js
 import { OwnerLock } from './owner.js';
 import { resolvePatroniBuild, type PatroniBuild } from './patroni-build.js';
 import { isAlive, launch, signalAndWait } from './processes.js';
+import { collectLocalLogs } from './logs.js';
 
 export const LOCAL_BASE = LAB.base;
 const STATE_FILE = path.join(LOCAL_BASE, 'state.json');
@@ -245,6 +246,10 @@ export class LocalDriver implements ClusterDriver {
       case 'disk-full':
         return walDisk.free(this.walFs(this.patroniNode(n, fault)));
     }
+  }
+
+  collectLogs(outDir: string, span: { from: Date; to: Date }): Promise<string[]> {
+    return collectLocalLogs(LOCAL_BASE, this.required().nodes.map((n) => n.name), outDir, span);
   }
 
   /** The other side of a network fault: the nodes asked for, or every other node. */

@@ -17,9 +17,11 @@ describe('analyse on a synthetic leader crash', () => {
     expect(a.writes.recovered).toBeGreaterThan(0);
     const [o] = a.outages;
     expect(o!.fault_injected_ms).toBe(5000);
-    const order = [o!.fault_injected_ms, o!.leader_key_lost_ms, o!.new_leader_promoted_ms, o!.haproxy_routes_ms, o!.first_ack_ms];
+    const order = [o!.fault_injected_ms, o!.leader_key_lost_ms, o!.new_leader_promoted_ms, o!.first_ack_ms];
     expect(order.every((t) => t !== null)).toBe(true);
     expect([...order].sort((x, y) => x! - y!)).toEqual(order);
+    // HAProxy is polled every 250 ms: the first write can get through before the poll shows the route.
+    expect(Math.abs(o!.haproxy_routes_ms! - o!.first_ack_ms!)).toBeLessThan(250);
   });
 
   it('counts one leader change, no split brain, reads unaffected, and explains every gap', () => {
@@ -29,7 +31,7 @@ describe('analyse on a synthetic leader crash', () => {
     expect(a.id_gaps.length).toBeGreaterThan(0);
     expect(a.id_gaps.some((g) => g.cause === 'sequence_prelog')).toBe(true);
     expect(a.id_gaps.filter((g) => g.cause === 'unexplained')).toEqual([]);
-    expect(a.predictions).toEqual([expect.objectContaining({ id: 'kill-leader', bound_ms: 23_500, within: true })]);
+    expect(a.faults).toEqual([expect.objectContaining({ id: 'kill-leader', scenario: 'leader-crash', within: true })]);
     expect(summarise(a)).toMatchObject({ lost: 0, split_brain: false, leader_changes: 1, unexplained_gaps: 0, predictions_exceeded: 0 });
   });
 });

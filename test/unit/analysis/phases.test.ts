@@ -8,7 +8,7 @@ describe('outage phases', () => {
     const a = analyse(run(leaderKill(), null, { ended_ms: 60_000 }));
     expect(a.outages).toHaveLength(1);
     expect(a.outages[0]).toEqual({
-      window: { start_ms: 9952, end_ms: 31_002, duration_ms: 21_050, resolution_ms: 50, failed_ops: 420, workers: ['w1'] },
+      window: { start_ms: 9952, end_ms: 31_002, duration_ms: 21_050, resolution_ms: 50, start_resolution_ms: 50, end_resolution_ms: 50, failed_ops: 420, workers: ['w1'] },
       fault_injected_ms: 10_000,
       leader_key_lost_ms: 30_001,
       new_leader_promoted_ms: 30_251,

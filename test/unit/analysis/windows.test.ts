@@ -9,30 +9,40 @@ const down =
     t >= from && t < to ? 'failed' : 'ok';
 
 describe('unavailability windows', () => {
-  it('measures one writer: edges at the last and first success, resolution from the sampling', () => {
+  it('measures one writer: edges at the last and first success, each known to the span it can lie in', () => {
     // Ops every 50 ms lasting 2 ms; failures for ops starting in [1000, 2000).
     const a = analyse(run(series('write', 'w1', 0, 3000, 50, down(1000, 2000)), null, { ended_ms: 3000 }));
     expect(a.writes.windows).toEqual([
-      { start_ms: 952, end_ms: 2002, duration_ms: 1050, resolution_ms: 50, failed_ops: 20, workers: ['w1'] },
+      { start_ms: 952, end_ms: 2002, duration_ms: 1050, resolution_ms: 50, start_resolution_ms: 50, end_resolution_ms: 50, failed_ops: 20, workers: ['w1'] },
     ]);
-    // 48 ms between the end of one op and the start of the next.
-    expect(a.writes.resolution_ms).toBe(48);
+    expect(a.writes.resolution_ms).toBe(50);
     expect(a.writes).toMatchObject({ attempts: 60, ok: 40, failed: 20, indeterminate: 0, total_unavailable_ms: 1050 });
   });
 
-  it('merges overlapping windows of several writers into one, and keeps separate ones apart', () => {
+  it('staggered writers sample the edges together: a success by any of them ends a window', () => {
+    // Four writers, 50 ms apart each, staggered by 12.5 ms: together one attempt every 12.5 ms.
+    const history = [0, 12.5, 25, 37.5].flatMap((offset, i) => series('write', `w${i + 1}`, offset, 3000, 50, down(1000, 2000)));
+    const a = analyse(run(history, null, { ended_ms: 3000, load_interval_ms: 50 }));
+    expect(a.writes.windows).toHaveLength(1);
+    const [w] = a.writes.windows;
+    expect(w).toMatchObject({ start_ms: 989.5, end_ms: 2002, workers: ['w1', 'w2', 'w3', 'w4'], failed_ops: 80 });
+    expect(w!.start_resolution_ms).toBe(12.5);
+    expect(w!.end_resolution_ms).toBe(12.5);
+  });
+
+  it('keeps separate outages apart, and does not join two workers\' failures while the other one wrote', () => {
     const history = [
-      ...series('write', 'w1', 0, 5000, 100, down(1000, 2000)),
-      ...series('write', 'w2', 30, 5000, 100, down(1500, 2500)),
-      ...series('write', 'w3', 60, 5000, 100, down(4000, 4200)),
+      ...series('write', 'w1', 0, 5000, 100, down(1000, 1200)),
+      ...series('write', 'w2', 50, 5000, 100, down(4000, 4200)),
     ];
     const a = analyse(run(history, null, { ended_ms: 5000, load_interval_ms: 100 }));
-    expect(a.writes.windows).toHaveLength(2);
-    const [merged, alone] = a.writes.windows;
-    expect(merged).toMatchObject({ start_ms: 902, end_ms: 2532, failed_ops: 20, workers: ['w1', 'w2'] });
-    expect(merged!.duration_ms).toBe(1630);
-    expect(alone).toMatchObject({ start_ms: 3962, end_ms: 4262, failed_ops: 2, workers: ['w3'] });
-    expect(a.writes.total_unavailable_ms).toBe(1930);
+    expect(a.writes.windows.map((w) => [w.start_ms, w.end_ms, w.workers])).toEqual([
+      // w1's two failures, each ended by w2's next success.
+      [952, 1052, ['w1']],
+      [1052, 1152, ['w1']],
+      [4002, 4102, ['w2']],
+      [4102, 4202, ['w2']],
+    ]);
   });
 
   it('widens a window edge by a slow sample, and keeps an outage open at run end', () => {
@@ -45,7 +55,7 @@ describe('unavailability windows', () => {
     ];
     const a = analyse(run(history, null, { ended_ms: 2000 }));
     expect(a.writes.windows).toEqual([
-      { start_ms: 52, end_ms: 2000, duration_ms: 1948, resolution_ms: 400, failed_ops: 2, workers: ['w1'] },
+      { start_ms: 52, end_ms: 2000, duration_ms: 1948, resolution_ms: 402, start_resolution_ms: 402, end_resolution_ms: 0, failed_ops: 2, workers: ['w1'] },
     ]);
     expect(a.outages[0]!.first_ack_ms).toBeNull();
   });
@@ -53,13 +63,13 @@ describe('unavailability windows', () => {
   it('counts reads on both ports together and leaves direct probes out of the windows', () => {
     const history = [
       ...series('read', 'r1', 0, 2000, 50, down(500, 700)),
-      ...series('read', 'rw1', 10, 2000, 50, down(600, 800), () => ({ port: 'write' })),
+      ...series('read', 'rw1', 10, 2000, 50, down(500, 700), () => ({ port: 'write' })),
       // A direct probe of a node that stays down would otherwise stretch the outage to 2 s.
       ...series('write', 'd1', 0, 2000, 50, down(100, 3000), () => ({ port: 'direct' })),
     ];
     const a = analyse(run(history, null, { ended_ms: 2000 }));
     expect(a.reads.windows).toHaveLength(1);
-    expect(a.reads.windows[0]).toMatchObject({ start_ms: 452, end_ms: 812, workers: ['r1', 'rw1'], failed_ops: 8 });
+    expect(a.reads.windows[0]).toMatchObject({ start_ms: 462, end_ms: 702, workers: ['r1', 'rw1'], failed_ops: 8 });
     expect(a.writes.windows).toEqual([]);
     expect(a.writes.attempts).toBe(40);
     expect(a.writes.failed).toBe(38);

@@ -1,3 +1,4 @@
+import type { FaultResult } from '../../../src/analysis/types.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateAssertions, verdictOf } from '../../../src/experiment/assertions.js';
 import type { HistoryRecord } from '../../../src/history/types.js';
@@ -156,22 +157,27 @@ describe('cluster assertions', () => {
   });
 
   it('within_prediction', () => {
-    const p = { fault: 'kill leader (patroni1)', bound_ms: 23_500, formula: 'ttl 20 s + …', observed_ms: 20_060, within: true };
-    expect(check('within_prediction: true', analysis({ predictions: [p] }))).toEqual({
+    const p: FaultResult = {
+      id: 'f1', step: 0, fault: 'kill leader (patroni1)', kind: 'kill', target: 'leader', nodes: ['patroni1'], roles: ['leader'],
+      scenario: 'leader-crash', disrupts: true, injected_ms: 5000, effective_ms: 5010, effective_source: 'inject_end', healed_ms: 35_000,
+      predicted: { lo_ms: 18_150, hi_ms: 23_950, terms: [] }, observed_ms: 20_060, windows: [0], within: true, phases: [],
+    };
+    expect(check('within_prediction: true', analysis({ faults: [p] }))).toEqual({
       name: 'within prediction',
       passed: true,
-      observed: 'true (kill leader (patroni1): 20.06 s <= 23.5 s)',
+      observed: 'true (kill leader (patroni1): 20.06 s in [18.15 s, 23.95 s])',
       expected: 'true',
     });
-    const over = { ...p, observed_ms: 25_000, within: false };
-    expect(check('within_prediction: true', analysis({ predictions: [p, over] }))).toMatchObject({
+    const over: FaultResult = { ...p, observed_ms: 25_000, within: false, finding: 'slower' };
+    const fast: FaultResult = { ...p, observed_ms: 5000, within: false, finding: 'faster' };
+    expect(check('within_prediction: true', analysis({ faults: [p, over, fast] }))).toMatchObject({
       passed: false,
-      observed: 'false (kill leader (patroni1): 20.06 s <= 23.5 s; kill leader (patroni1): 25 s > 23.5 s)',
+      observed: 'false (kill leader (patroni1): 20.06 s in [18.15 s, 23.95 s]; kill leader (patroni1): 25 s above [18.15 s, 23.95 s]; kill leader (patroni1): 5 s faster than [18.15 s, 23.95 s])',
     });
-    expect(check('within_prediction: false', analysis({ predictions: [over] })).passed).toBe(true);
+    expect(check('within_prediction: false', analysis({ faults: [over] })).passed).toBe(true);
     expect(check('within_prediction: true')).toMatchObject({
       passed: false,
-      observed: "no prediction: analysis has no bound for this run's faults",
+      observed: "no prediction: the fault model has no entry for this run's faults",
     });
   });
 });

@@ -34,7 +34,7 @@ export function experiment(assertions: string[], steps?: string): Experiment {
 }
 
 export function window(start_ms: number, end_ms: number): Window {
-  return { start_ms, end_ms, duration_ms: end_ms - start_ms, resolution_ms: 50, failed_ops: 3, workers: ['writer-1'] };
+  return { start_ms, end_ms, duration_ms: end_ms - start_ms, resolution_ms: 50, start_resolution_ms: 50, end_resolution_ms: 20, failed_ops: 3, workers: ['writer-1'] };
 }
 
 export function availability(windows: Window[], attempts = 1000): Availability {
@@ -64,7 +64,9 @@ export function analysis(over: Partial<Analysis> = {}, writes: Partial<Analysis[
     split_brain: [],
     split_brain_ms: 0,
     outages: [],
-    predictions: [],
+    faults: [],
+    promotions: [],
+    log_events: [],
     errors: [],
     ...over,
   };

@@ -6,7 +6,7 @@ import { analysis, run } from './fixtures.js';
 function results(over: Partial<Results> = {}): Results {
   const { meta } = run([]);
   return {
-    schema_version: 1,
+    schema_version: 2,
     experiment: 'leader-stop',
     description: 'Stop the leader & see <what> happens',
     verdict: 'fail',

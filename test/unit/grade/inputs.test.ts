@@ -1,6 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { analyse } from '../../../src/analysis/index.js';
+import type { EventRecord } from '../../../src/history/types.js';
+import { meta } from '../analysis/build.js';
 import { describe, expect, it } from 'vitest';
 import { gradeSubmission } from '../../../src/grade/grade.js';
 import { renderSheetMarkdown } from '../../../src/grade/render.js';
@@ -158,26 +161,37 @@ describe('rubric and truth files', () => {
   });
 
   it("takes measured outages from this tool's recorded runs", () => {
-    const run = (experiment: string, target: string, fault: string, nodes: string[], ms: number[]) =>
-      JSON.stringify({
-        experiment,
-        events: [{ type: 'event', t_ms: 1, phase: 'begin', action: 'inject', step: 0, fault, target, nodes }],
-        analysis: { writes: { windows: ms.map((duration_ms) => ({ duration_ms })) } },
-      });
+    const run = (experiment: string, target: string, fault: string, nodes: string[], ms: number[]) => {
+      const roles = target === 'leader' ? ['leader'] : nodes.map(() => 'etcd');
+      const events: EventRecord[] = [
+        { type: 'event', t_ms: 1, phase: 'begin', action: 'inject', step: 0, fault, target },
+        { type: 'event', t_ms: 2, phase: 'end', action: 'inject', step: 0, fault, target, nodes, roles },
+      ];
+      const ops = ms.flatMap((d, i) => [
+        { type: 'op' as const, worker: 'w', op: 'write' as const, port: 'write' as const, start_ms: 100_000 * i + 10, end_ms: 100_000 * i + 11, outcome: 'ok' as const },
+        { type: 'op' as const, worker: 'w', op: 'write' as const, port: 'write' as const, start_ms: 100_000 * i + 11, end_ms: 100_000 * i + 12, outcome: 'failed' as const },
+        { type: 'op' as const, worker: 'w', op: 'write' as const, port: 'write' as const, start_ms: 100_000 * i + 11 + d - 1, end_ms: 100_000 * i + 11 + d, outcome: 'ok' as const },
+      ]);
+      const analysis = analyse({ meta: meta({ ended_ms: 400_000 }), history: [...events, ...ops], final: null });
+      return JSON.stringify({ schema_version: 2, experiment, events, analysis });
+    };
     const dir = tree({
       'a/results.json': run('leader-kill', 'leader', 'kill', ['patroni1'], [20_100, 300]),
       'b/results.json': run('leader-kill', 'leader', 'kill', ['patroni2'], [21_400]),
       'c/results.json': run('leader-kill', 'leader', 'kill', ['patroni3'], [19_900]),
       'd/results.json': run('quorum', 'etcd:majority', 'stop', ['etcd1', 'etcd2'], [25_800]),
       'e/results.json': '{"not": "a run"}',
+      'f/results.json': '{"schema_version": 1, "experiment": "old"}',
     });
     const t = truthFromRuns(truth, dir);
     expect(t.faults.leader_kill.measured_s).toBe(20.1);
     expect(t.faults.etcd_quorum.measured_s).toBe(25.8);
     expect(t.faults.leader_stop.measured_s).toBe(truth.faults.leader_stop.measured_s);
     expect(t.source).toContain('leader_kill: leader-kill (3 runs)');
-    expect(faultOfRun([{ type: 'event', t_ms: 0, phase: 'begin', action: 'inject', step: 0, fault: 'stop', target: 'replica' }])).toBe('replica');
-    expect(faultOfRun([], 'leader-kill')).toBe('leader_kill');
-    expect(faultOfRun([], 'etcd-quorum-loss')).toBe('etcd_quorum');
+    expect(t.source).toContain('e/results.json: not a patroni-drill results.json');
+    expect(t.source).toContain('f/results.json: results schema_version 1, this patroni-drill reads 2 (written by an older patroni-drill: run the drill again)');
+    const none = analyse({ meta: meta(), history: [], final: null });
+    expect(faultOfRun({ experiment: 'leader-kill', analysis: none })).toBe('leader_kill');
+    expect(faultOfRun({ experiment: 'etcd-quorum-loss', analysis: none })).toBe('etcd_quorum');
   });
 });

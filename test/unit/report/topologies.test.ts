@@ -7,7 +7,7 @@ const fixture = (name: string): Results => JSON.parse(readFileSync(new URL(`../.
 
 /** The same recorded run as if it had been measured on the production topology, with another outage. */
 function onProduction(r: Results, experiment: string, outageMs: number): Results {
-  const windows = [{ start_ms: 10_000, end_ms: 10_000 + outageMs, duration_ms: outageMs, resolution_ms: 50, failed_ops: 3, workers: ['writer-1'] }];
+  const windows = [{ start_ms: 10_000, end_ms: 10_000 + outageMs, duration_ms: outageMs, resolution_ms: 50, start_resolution_ms: 50, end_resolution_ms: 20, failed_ops: 3, workers: ['writer-1'] }];
   return {
     ...r,
     experiment,

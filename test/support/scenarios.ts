@@ -3,9 +3,9 @@
  * measured on a real cluster (Patroni 4.0.7, ttl 20 / loop_wait 2 / retry_timeout 9, HAProxy
  * inter 0.5 s fall 2 rise 1).
  */
-import type { Analysis } from '../analysis/types.js';
-import type { ClusterSettingsSnapshot, EventRecord, HaproxyObservation, RunMeta, StepAction } from '../history/types.js';
-import type { AssertionResult, MemberRow } from '../results/types.js';
+import type { Analysis } from '../../src/analysis/types.js';
+import type { ClusterSettingsSnapshot, EventRecord, HaproxyObservation, RunMeta, StepAction } from '../../src/history/types.js';
+import type { AssertionResult, MemberRow } from '../../src/results/types.js';
 import type { LoadSpec, Scenario, Serve } from './synth.js';
 
 const CONFIG: ClusterSettingsSnapshot = {

@@ -7,9 +7,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyse } from '../analysis/index.js';
-import type { Analysis } from '../analysis/types.js';
-import { FINAL_READ_FILE, HISTORY_FILE, META_FILE } from '../history/store.js';
+import { analyse } from '../../src/analysis/index.js';
+import type { Analysis } from '../../src/analysis/types.js';
+import { FINAL_READ_FILE, HISTORY_FILE, META_FILE } from '../../src/history/store.js';
 import type {
   ClientError,
   ClusterSettingsSnapshot,
@@ -22,9 +22,9 @@ import type {
   Port,
   RecoveryObservation,
   RunMeta,
-} from '../history/types.js';
-import type { AssertionResult, MemberRow, Results } from '../results/types.js';
-import { RESULTS_FILE } from './load.js';
+} from '../../src/history/types.js';
+import type { AssertionResult, MemberRow, Results } from '../../src/results/types.js';
+import { RESULTS_FILE } from '../../src/report/load.js';
 
 /** What a port does with an operation started at a given time. */
 export type Serve =
@@ -101,7 +101,8 @@ export interface SynthRun {
 export function synthesise(s: Scenario): SynthRun {
   const rand = rng(s.seed);
   const latency = (base: number) => r1(base + -Math.log(1 - rand()) * base * 0.6 + (rand() < 0.002 ? 20 * rand() : 0));
-  const rows: Array<[number, string]> = [];
+  const rows: Array<[number, string, number]> = [];
+  const t0 = Date.parse(s.started_at);
   const seq = new Map<string, number>();
   const applied = new Set<number>();
   let committedMax = 0;
@@ -119,7 +120,8 @@ export function synthesise(s: Scenario): SynthRun {
   const commit = (id: number, key: string, node: string, t: number) => {
     if (s.discarded?.(t, node)) return;
     committedMax = Math.max(committedMax, id);
-    rows.push([id, key]);
+    // The server's commit time: the insert's clock_timestamp(), on the same clock as t0_wall.
+    rows.push([id, key, t0 + t + 0.5]);
   };
 
   const ops: OperationRecord[] = [];
@@ -187,6 +189,8 @@ export function synthesise(s: Scenario): SynthRun {
     description: s.description,
     driver: 'local',
     started_at: s.started_at,
+    t0_wall: s.started_at,
+    clock: { offset_ms: 0, rtt_ms: 0.4 },
     ended_ms: s.duration_ms,
     load_interval_ms: Math.min(s.load.write_interval_ms, s.load.read_interval_ms),
     versions: s.versions,
@@ -196,13 +200,14 @@ export function synthesise(s: Scenario): SynthRun {
   const analysis = analyse({ meta, history, final: s.error?.no_final_read ? null : final });
   const assertions = s.assertions(analysis);
   const results: Results = {
-    schema_version: 1,
+    schema_version: 2,
     experiment: s.experiment,
     description: s.description,
     verdict: s.error ? 'error' : assertions.every((a) => a.passed) ? 'pass' : 'fail',
     ...(s.error ? { error: s.error.message } : {}),
     driver: 'local',
     started_at: s.started_at,
+    t0_wall: s.started_at,
     duration_ms: s.duration_ms,
     versions: s.versions,
     topology: meta.topology,

@@ -2,8 +2,8 @@ import { chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { PgConnection } from './connection.js';
-import type { DbCredentials, Endpoint } from './types.js';
+import { PgConnection } from '../../src/load/connection.js';
+import type { DbCredentials, Endpoint } from '../../src/load/types.js';
 
 /**
  * A throwaway PostgreSQL 15 on 127.0.0.1 for the load generator's own test and bench: one data

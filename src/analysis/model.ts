@@ -1,0 +1,437 @@
+/**
+ * The fault model: for each kind of fault on each kind of target, ONE entry saying what scenario it
+ * is, which recorded instant it takes effect at, and the interval each phase of the write outage
+ * (and the outage itself) should fall in, with the terms from the live settings. Analysis, report,
+ * assertions, topology comparison and grader all ask this table; nothing else knows the rules.
+ */
+import type { ClusterSettingsSnapshot, RunMeta } from '../history/types.js';
+import { round01, seconds } from './format.js';
+
+export type Scenario =
+  | 'leader-stop'
+  | 'leader-crash'
+  | 'patroni-kill'
+  | 'leader-pause'
+  | 'leader-isolate'
+  | 'replica'
+  | 'etcd-quorum'
+  | 'etcd-minority'
+  | 'haproxy'
+  | 'haproxy-vip'
+  | 'pgbouncer'
+  | 'all-patroni'
+  | 'switchover'
+  | 'other';
+
+/** One contribution to an interval: "ttl 20 s − loop_wait 2 s … ttl 20 s". */
+export interface Term {
+  label: string;
+  lo_ms: number;
+  hi_ms: number;
+}
+
+export interface Interval {
+  lo_ms: number;
+  hi_ms: number;
+  terms: Term[];
+}
+
+/** Phases of a write outage, each an instant counted from the moment the fault took effect. */
+export const PHASES = ['detection', 'promotion', 'routing', 'first_write'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export interface PhasePrediction extends Interval {
+  name: PhaseName;
+}
+
+/** When the fault was injected, took effect and was healed (ms since t = 0). */
+export interface FaultTimes {
+  injected_ms: number;
+  effective_ms: number;
+  /** When the heal took effect; null if never within the run. */
+  healed_ms: number | null;
+  /** End of the run, for a fault never healed. */
+  ended_ms: number;
+}
+
+export interface ModelContext {
+  s: ClusterSettingsSnapshot;
+  t: FaultTimes;
+  keepalived: boolean;
+}
+
+export interface Prediction {
+  /** The whole write outage's duration. [0, 0]: writes should not stop. */
+  outage: Interval;
+  phases: PhasePrediction[];
+}
+
+/**
+ * Which recorded instant a fault takes effect at: the injection's end (the command returns once the
+ * process is gone: the later of two etcd members, the frozen cgroup), or the first matching line in
+ * the target's log (PostgreSQL's "received fast shutdown request"), else the injection's begin.
+ */
+export type EffectiveRule = { at: 'inject_end' } | { at: 'inject_begin' } | { at: 'log'; kind: 'postgres_shutdown'; fallback: 'inject_begin' };
+
+/** What a fault hit, as far as the write path is concerned. */
+export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'pgbouncer' | 'all_patroni' | 'switchover';
+
+export interface FaultModel {
+  scenario: Scenario;
+  target: TargetClass;
+  /** Fault kinds the entry covers. */
+  kinds: readonly string[];
+  when?: (c: { s: ClusterSettingsSnapshot; keepalived: boolean }) => boolean;
+  effective: EffectiveRule;
+  /** Whether writes are expected to stop at all. */
+  disrupts: boolean;
+  predict: (c: ModelContext) => Prediction;
+}
+
+// --- allowances measured on this project's machines (2 cores, shared; Patroni 4.0.7, PostgreSQL 15) ---
+
+/** Leader key lock taken → Patroni's /primary answers 200 (pg_ctl promote, then the key updated "during promote"). */
+const PROMOTE: [number, number] = [150, 1200];
+/** Key released or expired → a replica has taken the lock: woken by its etcd watch, it asks its peers first. */
+const TAKEOVER: [number, number] = [0, 800];
+/** etcd checks lease expiry in rounds of 500 ms. */
+const LEASE_ROUND_MS = 500;
+/** SIGTERM → PostgreSQL's shutdown checkpoint → Patroni has checked the replicas and deleted the key. */
+const GRACEFUL_RELEASE: [number, number] = [1000, 3000];
+/** Demotion to read-only: PostgreSQL stopped and restarted as a replica; writes stop at its start. */
+const DEMOTE_START: [number, number] = [0, 1500];
+/** An etcd member started → it answers and the quorum has a leader again (besides the election timeout). */
+const ETCD_START: [number, number] = [100, 1500];
+/** A client's next attempt after the path is open again: load interval, reconnect. */
+const CLIENT: [number, number] = [0, 250];
+
+// --- terms -----------------------------------------------------------------------------------------
+
+const S = 1000;
+const fixed = (label: string, [lo, hi]: [number, number]): Term => ({ label: `${label} ${seconds(lo)}…${seconds(hi)}`, lo_ms: lo, hi_ms: hi });
+const exact = (label: string, ms: number): Term => ({ label: `${label} ${seconds(ms)}`, lo_ms: ms, hi_ms: ms });
+const keyExpiry = (s: ClusterSettingsSnapshot): Term => ({
+  label: `key expiry: ttl ${seconds(s.ttl * S)} − loop_wait ${seconds(s.loop_wait * S)} … ttl + lease round ${seconds(LEASE_ROUND_MS)}`,
+  lo_ms: (s.ttl - s.loop_wait) * S,
+  hi_ms: s.ttl * S + LEASE_ROUND_MS,
+});
+const nextLoop = (s: ClusterSettingsSnapshot): Term => ({ label: `next HA loop: 0 … loop_wait ${seconds(s.loop_wait * S)}`, lo_ms: 0, hi_ms: s.loop_wait * S });
+/**
+ * The leader demotes once its lock can no longer be held: Patroni 4.0.7 keeps it while its ttl has
+ * not run out since the last successful update (measured here: 21.3 s and 23.4 s after the loss with
+ * ttl 20, loop_wait 2, retry_timeout 9), not after retry_timeout.
+ */
+const retry = (s: ClusterSettingsSnapshot): Term => ({
+  label: `lock lapses: ttl ${seconds(s.ttl * S)} − loop_wait ${seconds(s.loop_wait * S)} … ttl + loop_wait ${seconds((s.ttl + s.loop_wait) * S)}`,
+  lo_ms: (s.ttl - s.loop_wait) * S,
+  hi_ms: (s.ttl + s.loop_wait) * S,
+});
+/** A DOWN server needs `rise` good checks, the first within one `inter`. */
+const riseTerm = (s: ClusterSettingsSnapshot): Term => ({
+  label: `HAProxy rise: (rise ${s.haproxy.rise} − 1) … rise × inter ${seconds(s.haproxy.inter_ms)}`,
+  lo_ms: (s.haproxy.rise - 1) * s.haproxy.inter_ms,
+  hi_ms: s.haproxy.rise * s.haproxy.inter_ms,
+});
+/**
+ * A restarted HAProxy checks at once; the write port opens when exactly one server is up, which can
+ * take up to `fall` checks to take the replicas out (measured: 0.1–0.5 s with inter 0.5 s, fall 2).
+ */
+const fallTerm = (s: ClusterSettingsSnapshot): Term => ({
+  label: `HAProxy restart: 0 … fall ${s.haproxy.fall} × inter ${seconds(s.haproxy.inter_ms)}`,
+  lo_ms: 0,
+  hi_ms: s.haproxy.fall * s.haproxy.inter_ms,
+});
+const electionTerm = (s: ClusterSettingsSnapshot): Term => {
+  const e = s.etcd?.election_ms ?? 1000;
+  return { label: `etcd start ${seconds(ETCD_START[0])}…${seconds(ETCD_START[1])} + election 0 … ${seconds(e)}`, lo_ms: ETCD_START[0], hi_ms: ETCD_START[1] + e };
+};
+const vrrpTerm = (s: ClusterSettingsSnapshot): Term => {
+  const a = s.keepalived?.advert_int_ms ?? 1000;
+  return { label: `VRRP: 3 × advert_int ${seconds(a)} + skew … 4 × advert_int`, lo_ms: 3 * a, hi_ms: 4 * a };
+};
+
+export function sumTerms(terms: readonly Term[]): Interval {
+  return {
+    lo_ms: round01(terms.reduce((n, t) => n + t.lo_ms, 0)),
+    hi_ms: round01(terms.reduce((n, t) => n + t.hi_ms, 0)),
+    terms: [...terms],
+  };
+}
+
+/** Phases as running sums: each phase's instant is the previous one's plus its own terms. */
+function chain(steps: ReadonlyArray<[PhaseName, Term[]]>, base: Term[] = []): PhasePrediction[] {
+  const acc: Term[] = [...base];
+  return steps.map(([name, terms]) => {
+    acc.push(...terms);
+    return { name, ...sumTerms(acc) };
+  });
+}
+
+const noOutage = (why: string): Prediction => ({ outage: { lo_ms: 0, hi_ms: 0, terms: [exact(`none: ${why}`, 0)] }, phases: [] });
+
+/** The outage is the last phase's instant, counted from when writes stopped (`start`, relative to the effect). */
+function outageOf(phases: PhasePrediction[], start: Term[] = []): Interval {
+  const last = phases.at(-1)!;
+  const negate = start.map((t) => ({ label: `− (${t.label})`, lo_ms: -t.hi_ms, hi_ms: -t.lo_ms }));
+  return sumTerms([...last.terms, ...negate]);
+}
+
+/** From the lock taken to the first acknowledged write. */
+const afterLock = (s: ClusterSettingsSnapshot): Array<[PhaseName, Term[]]> => [
+  ['promotion', [fixed('promotion', PROMOTE)]],
+  ['routing', [riseTerm(s)]],
+  ['first_write', [fixed('client retry', CLIENT)]],
+];
+
+const crashLike = ({ s }: ModelContext): Prediction => {
+  const phases = chain([['detection', [keyExpiry(s)]], ...afterLock(s).map(([n, t]): [PhaseName, Term[]] => (n === 'promotion' ? [n, [fixed('takeover', TAKEOVER), ...t]] : [n, t]))]);
+  return { outage: outageOf(phases), phases };
+};
+
+const heldFor = (t: FaultTimes): number => Math.max(0, (t.healed_ms ?? t.ended_ms) - t.effective_ms);
+
+const LOSE_A_NODE = ['stop', 'kill', 'pause', 'isolate'] as const;
+
+/** The table. The first entry that matches (target class, kind, when) is the fault's model. */
+export const MODEL: readonly FaultModel[] = [
+  {
+    scenario: 'replica',
+    target: 'replica',
+    kinds: [...LOSE_A_NODE, 'kill-patroni'],
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage('writes do not wait for an asynchronous replica'),
+  },
+  {
+    scenario: 'etcd-minority',
+    target: 'etcd_minority',
+    kinds: LOSE_A_NODE,
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage('etcd keeps its majority'),
+  },
+  {
+    scenario: 'leader-stop',
+    target: 'leader',
+    kinds: ['stop'],
+    effective: { at: 'log', kind: 'postgres_shutdown', fallback: 'inject_begin' },
+    disrupts: true,
+    predict: ({ s }) => {
+      const phases = chain([
+        ['detection', [fixed('shutdown and key release', GRACEFUL_RELEASE)]],
+        ['promotion', [fixed('takeover', TAKEOVER), fixed('promotion', PROMOTE)]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+  { scenario: 'leader-crash', target: 'leader', kinds: ['kill'], effective: { at: 'inject_end' }, disrupts: true, predict: crashLike },
+  { scenario: 'patroni-kill', target: 'leader', kinds: ['kill-patroni'], effective: { at: 'inject_end' }, disrupts: true, predict: crashLike },
+  {
+    scenario: 'leader-pause',
+    target: 'leader',
+    kinds: ['pause'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: (c) => {
+      const p = crashLike(c);
+      // Resumed before its key expired, the leader simply carries on.
+      const held = heldFor(c.t);
+      if (held >= p.phases[0]!.lo_ms) return p;
+      const phases = chain([['first_write', [exact('paused for', held), fixed('client retry', CLIENT)]]]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+  {
+    scenario: 'leader-isolate',
+    target: 'leader',
+    kinds: ['isolate'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: crashLike,
+  },
+  {
+    scenario: 'etcd-quorum',
+    target: 'etcd_majority',
+    kinds: LOSE_A_NODE,
+    when: ({ s }) => !s.failsafe_mode,
+    // A member that got SIGTERM stops voting at once but takes seconds to exit (leadership
+    // transfer): measured, the demotion follows the stop's start by ttl ± loop_wait (18.7–23.1 s),
+    // its end by anything from 11.7 s to 23.4 s.
+    effective: { at: 'inject_begin' },
+    disrupts: true,
+    predict: ({ s, t }) => {
+      // Writes stop when the leader demotes (its key update has failed for retry_timeout) and come
+      // back once the quorum is, the next HA loop has taken the key again and HAProxy has seen it.
+      const stop = [retry(s), fixed('demotion starts', DEMOTE_START)];
+      const phases = chain([
+        ['promotion', [exact('quorum lost for', heldFor(t)), electionTerm(s), nextLoop(s), fixed('promotion', PROMOTE)]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases, stop), phases: [{ name: 'detection', ...sumTerms(stop) }, ...phases] };
+    },
+  },
+  {
+    scenario: 'etcd-quorum',
+    target: 'etcd_majority',
+    kinds: LOSE_A_NODE,
+    when: ({ s }) => s.failsafe_mode,
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage('failsafe_mode keeps the leader while it reaches every member'),
+  },
+  {
+    scenario: 'haproxy',
+    target: 'haproxy',
+    kinds: LOSE_A_NODE,
+    when: ({ keepalived }) => !keepalived,
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s, t }) => {
+      // The only way in is down until it is back and its checks have taken the replicas out.
+      const held = exact('HAProxy down for', heldFor(t));
+      const stopping = exact('stopping took', Math.max(0, t.effective_ms - t.injected_ms));
+      const phases = chain([
+        ['routing', [held, fallTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: sumTerms([...phases.at(-1)!.terms, { ...stopping, lo_ms: 0 }]), phases };
+    },
+  },
+  {
+    scenario: 'haproxy-vip',
+    target: 'haproxy',
+    kinds: LOSE_A_NODE,
+    when: ({ keepalived }) => keepalived,
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s }) => {
+      const phases = chain([
+        ['routing', [vrrpTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+  {
+    scenario: 'pgbouncer',
+    target: 'pgbouncer',
+    kinds: LOSE_A_NODE,
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ t }) => {
+      // HAProxy's check goes to Patroni, not pgbouncer: writes are out until the heal.
+      const phases = chain([['first_write', [exact('pgbouncer down for', heldFor(t)), fixed('client retry', CLIENT)]]]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+  {
+    scenario: 'all-patroni',
+    target: 'all_patroni',
+    kinds: [...LOSE_A_NODE, 'kill-patroni'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s, t }) => {
+      const phases = chain([
+        ['promotion', [exact('down for', heldFor(t)), fixed('start and promotion', [1000, 10_000])]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+  {
+    scenario: 'switchover',
+    target: 'switchover',
+    kinds: ['switchover'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s }) => {
+      const phases = chain([
+        ['promotion', [fixed('demote, then the candidate promotes', [500, 2 * s.loop_wait * S + PROMOTE[1]])]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: sumTerms(phases.at(-1)!.terms), phases };
+    },
+  },
+];
+
+/** Roles a Patroni member can have; 'patroni' is a member targeted without regard to its role. */
+const STANDBY_ROLES = new Set(['replica', 'sync_standby', 'quorum_standby']);
+const MEMBER_ROLES = new Set(['leader', 'patroni', ...STANDBY_ROLES]);
+
+/** Which row of the table a fault falls under, from the roles its targets had when it was injected. */
+export function targetClass(kind: string, roles: readonly string[], topology: RunMeta['topology']): TargetClass | null {
+  if (kind === 'switchover') return 'switchover';
+  if (roles.length === 0) return null;
+  if (roles.every((r) => r === 'etcd')) return roles.length * 2 > topology.etcd.length ? 'etcd_majority' : 'etcd_minority';
+  if (roles.every((r) => r === 'haproxy' || r === 'keepalived')) return 'haproxy';
+  if (roles.every((r) => r === 'pgbouncer')) return 'pgbouncer';
+  if (roles.every((r) => MEMBER_ROLES.has(r))) {
+    if (topology.patroni.length > 0 && roles.length >= topology.patroni.length) return 'all_patroni';
+    if (roles.includes('leader')) return 'leader';
+    if (roles.every((r) => STANDBY_ROLES.has(r))) return 'replica';
+  }
+  // Mixed targets, or a member whose role was unknown: the table cannot say.
+  return null;
+}
+
+/** The entry for a fault kind on a target, or null when the table has none. */
+export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>): FaultModel | null {
+  const target = targetClass(kind, roles, meta.topology);
+  if (!target) return null;
+  const c = { s: meta.config, keepalived: meta.topology.keepalived };
+  return MODEL.find((m) => m.target === target && m.kinds.includes(kind) && (!m.when || m.when(c))) ?? null;
+}
+
+// --- combinations ------------------------------------------------------------------------------------
+
+/**
+ * Two faults at once: `background` already in effect when `foreground` took effect. A combination
+ * gets its own prediction for the outage the foreground fault causes; a background fault that does not
+ * change the foreground's story (one etcd member or a replica down) is listed as such.
+ */
+export interface Combination {
+  background: Scenario;
+  foreground: readonly Scenario[];
+  /** What the pair does, in a few words, for the report. */
+  story: string;
+  /** `own`: the foreground fault's prediction on its own. */
+  predict: (c: ModelContext & { background: FaultTimes; own: Prediction }) => Prediction;
+}
+
+export const COMBINATIONS: readonly Combination[] = [
+  {
+    background: 'etcd-minority',
+    foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate', 'haproxy', 'haproxy-vip', 'switchover'],
+    story: 'etcd still has a majority: the fault plays out as on its own',
+    predict: ({ own }) => own,
+  },
+  {
+    background: 'replica',
+    foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate', 'haproxy', 'haproxy-vip', 'switchover'],
+    story: 'a replica is left to take over: the fault plays out as on its own',
+    predict: ({ own }) => own,
+  },
+  {
+    background: 'etcd-quorum',
+    foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate'],
+    story: 'etcd has no quorum: nobody can take the leader key until it is back',
+    predict: ({ s, t, background }) => {
+      const quorumBack = Math.max(0, (background.healed_ms ?? background.ended_ms) - t.effective_ms);
+      const phases = chain([
+        ['promotion', [exact('until the quorum is back', quorumBack), electionTerm(s), nextLoop(s), fixed('promotion', PROMOTE)]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+];
+
+export function combinationFor(background: Scenario, foreground: Scenario): Combination | null {
+  return COMBINATIONS.find((c) => c.background === background && c.foreground.includes(foreground)) ?? null;
+}

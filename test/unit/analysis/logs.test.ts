@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { lineTime, linesWithin, logEvents } from '../../../src/analysis/logs.js';
+import { commitTimes, withServerGaps } from '../../../src/analysis/server-gaps.js';
+import { meta } from './build.js';
+
+// Lines recorded from this project's local cluster (Patroni 4.0.7 with PostgreSQL 15, etcd 3.4, HAProxy 2.6)
+// and Docker's --timestamps prefix.
+const PATRONI = [
+  '2026-12-01 04:33:16.629 UTC [12691] LOG:  received fast shutdown request',
+  '2026-12-01 04:33:20,104 INFO: promoted self to leader by acquiring session lock',
+  '2026-12-01 04:33:20.277 UTC [13053] LOG:  archive recovery complete',
+  '2026-12-01 04:33:31,924 INFO: no action. I am (patroni1), a secondary, and following a leader (patroni3)',
+  '2026-12-01 04:34:02,010 WARNING: Request failed to patroni2: GET http://10.213.12.22:8008/patroni',
+  '2026-12-01 04:34:05,500 INFO: demoting self because DCS is not accessible and I was a leader',
+].join('\n');
+const ETCD = '{"level":"info","ts":"2026-12-01T04:32:56.868Z","caller":"raft/node.go:325","msg":"raft.node: 166909237d73d553 elected leader 2266118da7ab41dc at term 2"}';
+const HAPROXY_DOCKER = '2026-12-01T04:33:21.512345678Z [WARNING]  (11679) : Server primary/patroni3 is UP, reason: Layer7 check passed, code: 200';
+const HAPROXY_LOCAL = '[WARNING]  (11679) : Server primary/patroni3 is UP, reason: Layer7 check passed, code: 200';
+const KEEPALIVED = 'Tue Dec  1 04:33:22 2026: (VI_1) Entering MASTER STATE';
+
+describe('node logs', () => {
+  it('reads every stamp the components write, to the millisecond and beyond', () => {
+    expect(lineTime(PATRONI.split('\n')[0]!)).toBe(Date.parse('2026-12-01T04:33:16.629Z'));
+    expect(lineTime(PATRONI.split('\n')[1]!)).toBe(Date.parse('2026-12-01T04:33:20.104Z'));
+    expect(lineTime(ETCD)).toBe(Date.parse('2026-12-01T04:32:56.868Z'));
+    expect(lineTime(HAPROXY_DOCKER)).toBeCloseTo(Date.parse('2026-12-01T04:33:21.512Z') + 0.345678, 3);
+    expect(lineTime(KEEPALIVED)).toBe(Date.parse('2026-12-01T04:33:22Z'));
+    expect(lineTime(HAPROXY_LOCAL)).toBeNull();
+  });
+
+  it('puts the key events on the run\'s axis, skipping lines without a stamp', () => {
+    const t0 = Date.parse('2026-12-01T04:33:10.000Z');
+    const events = logEvents(
+      [
+        { node: 'patroni3', component: 'patroni', text: PATRONI },
+        { node: 'etcd1', component: 'etcd', text: ETCD },
+        { node: 'haproxy', component: 'haproxy', text: `${HAPROXY_DOCKER}\n${HAPROXY_LOCAL}` },
+        { node: 'haproxy1', component: 'keepalived', text: KEEPALIVED },
+      ],
+      t0,
+    );
+    expect(events.map((e) => [e.t_ms, e.node, e.kind])).toEqual([
+      [-13_132, 'etcd1', 'etcd_leader'],
+      [6629, 'patroni3', 'postgres_shutdown'],
+      [10_104, 'patroni3', 'lock_acquired'],
+      [10_277, 'patroni3', 'promoted'],
+      [11_512.3, 'haproxy', 'server_up'],
+      [12_000, 'haproxy1', 'vrrp_master'],
+      [21_924, 'patroni3', 'no_action'],
+      [55_500, 'patroni3', 'demoting'],
+    ]);
+  });
+
+  it('cuts a log to a span, keeping continuation lines with their stamped line', () => {
+    const text = ['2026-12-01 04:33:00,000 INFO: before', '2026-12-01 04:33:05,000 INFO: inside', '  continued', '2026-12-01 04:33:09,000 INFO: after'].join('\n');
+    expect(linesWithin(text, Date.parse('2026-12-01T04:33:01Z'), Date.parse('2026-12-01T04:33:08Z'))).toBe('2026-12-01 04:33:05,000 INFO: inside\n  continued\n');
+  });
+});
+
+describe('server-side commit gaps', () => {
+  const t0 = '2025-01-01T00:00:00.000Z';
+  const base = Date.parse(t0);
+  const window = { start_ms: 1000, end_ms: 3000, duration_ms: 2000, resolution_ms: 20, start_resolution_ms: 20, end_resolution_ms: 10, failed_ops: 5, workers: ['w1'] };
+
+  it('finds the gap in commits that covers a window, moved by t0_wall and the server clock offset', () => {
+    const rows: Array<[number, string, number]> = [900, 998, 1500, 3004, 3100].map((t, i) => [i + 1, `k${i}`, base + t + 5]);
+    const m = meta({ t0_wall: t0, clock: { offset_ms: 5, rtt_ms: 1 } });
+    const commits = commitTimes({ t_ms: 5000, node: 'patroni1', rows }, m)!;
+    expect(commits).toEqual([900, 998, 1500, 3004, 3100]);
+    // An indeterminate write that landed at 1500 splits the gap: the server's side of the story.
+    expect(withServerGaps([window], commits)[0]).toMatchObject({ server_gap_ms: 1504, server_gap_start_ms: 1500, server_gap_end_ms: 3004 });
+  });
+
+  it('has no server gap without commit times, or with no commit before the window', () => {
+    expect(commitTimes({ t_ms: 5000, node: 'p', rows: [[1, 'k']] }, meta({ t0_wall: t0 }))).toBeNull();
+    expect(commitTimes({ t_ms: 5000, node: 'p', rows: [[1, 'k', base]] }, meta())).toBeNull();
+    expect(withServerGaps([window], [3004, 3100])[0]!.server_gap_ms).toBeUndefined();
+  });
+});

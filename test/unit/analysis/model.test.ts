@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { analyse } from '../../../src/analysis/index.js';
+import { modelFor, MODEL } from '../../../src/analysis/model.js';
+import type { HistoryRecord, RunMeta } from '../../../src/history/types.js';
+import { event, fault, leaderKill, meta, run, series } from './build.js';
+
+function faults(h: HistoryRecord[], over: Partial<RunMeta> = {}) {
+  return analyse(run(h, null, { ended_ms: 100_000, ...over })).faults;
+}
+
+const writesDown = (...spans: Array<[number, number]>) =>
+  series('write', 'w1', 0, 100_000, 50, (t) => (spans.some(([a, b]) => t >= a && t < b) ? 'failed' : 'ok'));
+
+describe('the fault model', () => {
+  it('predicts a leader crash from both ends: key expiry ttl − loop_wait … ttl, then takeover, promotion, rise', () => {
+    const [f] = analyse(run(leaderKill(), null, { ended_ms: 60_000 })).faults;
+    expect(f).toMatchObject({ id: 'f1', scenario: 'leader-crash', effective_ms: 10_005, effective_source: 'inject_end', observed_ms: 21_050, within: true });
+    expect(f!.predicted).toMatchObject({ lo_ms: 18_150, hi_ms: 23_250 });
+    expect(f!.predicted!.terms.map((t) => t.label)).toContain('key expiry: ttl 20 s − loop_wait 2 s … ttl + lease round 0.5 s');
+    const detection = f!.phases.find((p) => p.name === 'detection')!;
+    expect(detection).toMatchObject({ observed_ms: 19_996, lo_ms: 18_000, hi_ms: 20_500, within: true });
+    expect(f!.phases.map((p) => p.name)).toEqual(['detection', 'promotion', 'routing', 'first_write']);
+  });
+
+  it('reports an outage longer than hi as slower, and one shorter than lo as faster', () => {
+    const config = { ...meta().config, ttl: 10 };
+    expect(analyse(run(leaderKill(), null, { ended_ms: 60_000, config })).faults[0]).toMatchObject({ within: false, finding: 'slower' });
+    const quick = faults([...fault(10_000, 'kill', ['leader'], ['patroni1'], 40_000), ...writesDown([10_000, 15_000])]);
+    expect(quick[0]).toMatchObject({ observed_ms: 5050, within: false, finding: 'faster' });
+  });
+
+  it('expects no outage from a replica, a minority of etcd, or a quorum loss with failsafe on', () => {
+    const h = [
+      ...fault(1000, 'stop', ['replica'], ['patroni2'], 2000, 'a'),
+      ...fault(3000, 'kill-patroni', ['replica'], ['patroni3'], 4000, 'b'),
+      ...fault(5000, 'kill', ['etcd'], ['etcd1'], 6000, 'c'),
+    ];
+    expect(faults(h).map((f) => [f.scenario, f.predicted?.hi_ms, f.within])).toEqual([
+      ['replica', 0, true],
+      ['replica', 0, true],
+      ['etcd-minority', 0, true],
+    ]);
+    const failsafe = { ...meta().config, failsafe_mode: true };
+    expect(faults(fault(1000, 'stop', ['etcd', 'etcd'], ['etcd1', 'etcd2'], 31_000), { config: failsafe })[0]!.predicted!.hi_ms).toBe(0);
+  });
+
+  it('predicts a quorum loss from the demotion (ttl ± loop_wait after the loss) to loop_wait after the quorum is back', () => {
+    const [q] = faults([...fault(1000, 'stop', ['etcd', 'etcd'], ['etcd1', 'etcd2'], 36_000, 'q', 'etcd:majority'), ...writesDown([21_000, 38_000])]);
+    expect(q!.scenario).toBe('etcd-quorum');
+    const labels = q!.predicted!.terms.map((t) => t.label);
+    expect(labels.some((l) => l.startsWith('quorum lost for 35.1 s'))).toBe(true);
+    expect(labels.some((l) => l.includes('lock lapses: ttl 20 s − loop_wait 2 s … ttl + loop_wait 22 s'))).toBe(true);
+    // Both ends: not bounded by the fault's length alone.
+    expect(q!.predicted!.lo_ms).toBeGreaterThan(10_000);
+    expect(q!.predicted!.hi_ms).toBeLessThan(35_000);
+    expect(q).toMatchObject({ within: true, observed_ms: 17_050 });
+  });
+
+  it('takes a graceful stop to effect at PostgreSQL\'s shutdown line when the log has it', () => {
+    const h: HistoryRecord[] = [...fault(1000, 'stop', ['leader'], ['patroni1'], 20_000), ...writesDown([1100, 4000])];
+    const t0 = Date.parse('2025-01-01T00:00:10.000Z');
+    const logs = [{ node: 'patroni1', component: 'patroni', text: '2025-01-01 00:00:11.003 UTC [12] LOG:  received fast shutdown request\n' }];
+    const a = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString() }), logs });
+    expect(a.faults[0]).toMatchObject({ scenario: 'leader-stop', effective_ms: 1003, effective_source: 'log' });
+    expect(a.log_events).toEqual([expect.objectContaining({ t_ms: 1003, kind: 'postgres_shutdown', node: 'patroni1' })]);
+    // Without the log line: the command's start.
+    expect(faults(h)[0]).toMatchObject({ effective_ms: 1000, effective_source: 'inject_begin' });
+  });
+
+  it('charges a crash during a one-member etcd stop to the crash, with the pair\'s prediction', () => {
+    const h = [
+      ...fault(1000, 'stop', ['etcd'], ['etcd1'], 60_000, 'e1', 'etcd:1'),
+      ...fault(10_000, 'kill', ['leader'], ['patroni1'], 40_000, 'crash'),
+      ...writesDown([10_000, 30_000]),
+    ];
+    const [etcd, crash] = faults(h);
+    expect(etcd).toMatchObject({ scenario: 'etcd-minority', observed_ms: 0, within: true, windows: [] });
+    expect(crash).toMatchObject({ scenario: 'leader-crash', observed_ms: 20_050, within: true, windows: [0] });
+    expect(crash!.combined_with).toMatchObject({ id: 'e1', scenario: 'etcd-minority' });
+  });
+
+  it('gives a leader stop while etcd has no quorum the pair\'s prediction: no leader until the quorum returns', () => {
+    const h = [
+      ...fault(1000, 'stop', ['etcd', 'etcd'], ['etcd1', 'etcd2'], 40_000, 'q', 'etcd:majority'),
+      ...fault(5000, 'stop', ['leader'], ['patroni1'], 50_000, 'stop'),
+      ...writesDown([5000, 43_000]),
+    ];
+    const [, stop] = faults(h);
+    expect(stop!.combined_with).toMatchObject({ id: 'q', scenario: 'etcd-quorum' });
+    expect(stop!.predicted!.terms[0]!.label).toBe('until the quorum is back 35.1 s');
+    expect(stop).toMatchObject({ windows: [0], within: true });
+  });
+
+  it('takes the id and roles from the inject end, and skips an injection that failed', () => {
+    const h = [
+      event(1000, 'inject', 'begin', { fault: 'kill', target: 'leader', step: 0 }),
+      event(1010, 'inject', 'end', { fault: 'kill', target: 'leader', step: 0, id: 'kill-1', nodes: ['patroni1'], roles: ['leader'] }),
+      event(5000, 'inject', 'begin', { fault: 'kill', target: 'leader', step: 1 }),
+      event(5010, 'inject', 'error', { fault: 'kill', target: 'leader', step: 1, detail: 'no leader to target' }),
+    ];
+    expect(faults(h)).toEqual([expect.objectContaining({ id: 'kill-1', fault: 'kill leader (patroni1)', injected_ms: 1000, effective_ms: 1010 })]);
+  });
+
+  it('has no entry for a member of unknown role, and one entry per scenario and kind', () => {
+    expect(faults(fault(1000, 'kill', ['patroni'], ['patroni2'], 2000))[0]).toMatchObject({ predicted: null, finding: 'no_model', within: null });
+    expect(modelFor('kill', ['patroni', 'patroni', 'patroni'], meta())?.scenario).toBe('all-patroni');
+    const keys = MODEL.flatMap((m) => m.kinds.map((k) => `${m.target}/${k}/${m.when ? m.when.toString() : ''}`));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
