@@ -7,9 +7,14 @@ import type Docker from 'dockerode';
 export const BASE_IMAGE = 'debian:bookworm-slim';
 export const IMAGE_REPOSITORY = 'patroni-drill';
 
+/** The build context: the files beside the Dockerfile, not its subfolders (the test bed's image lives in one). */
+async function contextFiles(contextDir: string): Promise<string[]> {
+  return (await readdir(contextDir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+}
+
 /** The tag is a hash of the build context, so an edited Dockerfile or entrypoint means a new image, never a stale one. */
 export async function imageTag(contextDir: string): Promise<string> {
-  const files = (await readdir(contextDir)).sort();
+  const files = await contextFiles(contextDir);
   const hash = createHash('sha256');
   for (const f of files) {
     hash.update(f).update('\0').update(await readFile(path.join(contextDir, f))).update('\0');
@@ -40,7 +45,7 @@ export async function ensureImage(docker: Docker, contextDir: string, progress: 
   const name = `${IMAGE_REPOSITORY}:${tag}`;
   if (await exists(docker, name)) return { tag, built: false };
   progress(`building the image ${name} from ${path.relative(process.cwd(), contextDir) || contextDir}/Dockerfile`);
-  const stream = await docker.buildImage({ context: contextDir, src: await readdir(contextDir) }, { t: name, buildargs: { BASE_IMAGE }, rm: true, forcerm: true });
+  const stream = await docker.buildImage({ context: contextDir, src: await contextFiles(contextDir) }, { t: name, buildargs: { BASE_IMAGE }, rm: true, forcerm: true });
   const tail: string[] = [];
   const events = await new Promise<BuildEvent[]>((resolve, reject) =>
     docker.modem.followProgress(
