@@ -81,12 +81,14 @@ async function subgroups(dir: string): Promise<string[]> {
 
 async function removeTree(dir: string): Promise<void> {
   for (const child of await subgroups(dir)) await removeTree(child);
-  // A killed task stays in its group until its parent reaps it (the runner, for a daemon it restarted).
+  // A killed task stays in its group until its parent reaps it: the runner for a daemon it restarted,
+  // PID 1 for a re-parented postmaster, which on a loaded machine has taken more than 5 s.
   for (let i = 0; ; i++) {
     try {
       return await rmdir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || i >= 50) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY') throw err;
+      if (i >= 300) throw new Error(`${dir} still holds unreaped processes after 30 s (${(await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).trim().split('\n').join(', ') || 'none listed'})`, { cause: err });
       await sleep(100);
     }
   }
