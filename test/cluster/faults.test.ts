@@ -107,9 +107,14 @@ describe('local driver: partial faults on a real cluster', () => {
     }, { timeoutMs: 20_000, intervalMs: 500 });
   });
 
-  it('replay-pause pauses replay on a replica, refuses the primary, and heal resumes it', async () => {
+  it('replay-pause pauses replay on a replica (which Patroni 4 undoes at its next loop), refuses the primary, and heal resumes it', async () => {
+    const log = `${LOCAL_BASE}/${replica}/patroni.log`;
+    const resumes = async () => ((await readFile(log, 'utf8')).match(/Resuming paused WAL replay/g) ?? []).length;
+    const before = await resumes();
     await driver.inject('replay-pause', replica);
-    expect((await sql<{ p: boolean }>(replica, 'SELECT pg_is_wal_replay_paused() AS p'))[0]!.p).toBe(true);
+    // On PostgreSQL 14+ every HA loop of a replica resumes a paused replay (handle_parameter_change):
+    // the pause is real, and lasts at most loop_wait. Patroni saying so is the proof it took.
+    await waitFor('Patroni resuming the paused replay', async () => ((await resumes()) > before ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 });
     await expect(driver.inject('replay-pause', leader)).rejects.toThrow('replay-pause needs a replica');
     await driver.heal('replay-pause', replica);
     expect((await sql<{ p: boolean }>(replica, 'SELECT pg_is_wal_replay_paused() AS p'))[0]!.p).toBe(false);
