@@ -3,6 +3,8 @@
  * same plan again, so a failing case can be re-run as it was.
  */
 
+import { seeded } from '../util/random.js';
+
 /** The moments of a drill, each recognised by the runner's progress line that starts it. */
 export const KILL_POINTS = ['up', 'warmup', 'fault', 'final-read', 'teardown'] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];
@@ -41,18 +43,6 @@ export interface PlannedCase {
   attack: Attack;
   /** After the point's marker line. */
   delayMs: number;
-}
-
-/** mulberry32: a small seeded generator, enough to spread delays reproducibly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Every (point, signal) pair plus one disk-full case, in a seeded order; each round covers them all. */

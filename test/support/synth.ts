@@ -25,6 +25,7 @@ import type {
 } from '../../src/history/types.js';
 import type { AssertionResult, MemberRow, Results } from '../../src/results/types.js';
 import { RESULTS_FILE } from '../../src/report/load.js';
+import { seeded as rng } from '../../src/util/random.js';
 
 /** What a port does with an operation started at a given time. */
 export type Serve =
@@ -75,18 +76,6 @@ export interface Scenario {
   members_after: MemberRow[];
   /** Set for a run that ended in error: results.json then lacks the parts listed in `omit`. */
   error?: { message: string; omit: Array<keyof Results>; truncate_history_at_ms?: number; no_final_read?: boolean };
-}
-
-/** mulberry32: small, seedable, good enough for jitter. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const r1 = (n: number) => Math.round(n * 10) / 10;

@@ -13,6 +13,7 @@ import type {
   RecoveryObservation,
 } from '../../../src/history/types.js';
 import { event, meta } from './build.js';
+import { seeded as rng } from '../../../src/util/random.js';
 
 export interface SyntheticOptions {
   durationMs?: number;
@@ -30,18 +31,6 @@ export interface SyntheticOptions {
   /** From the kill until writes are acknowledged again. */
   outageMs?: number;
   seed?: number;
-}
-
-/** mulberry32: a tiny seeded generator, so runs are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
