@@ -145,9 +145,16 @@ const electionTerm = (s: ClusterSettingsSnapshot): Term => {
   const e = s.etcd?.election_ms ?? 1000;
   return { label: `etcd start ${seconds(ETCD_START[0])}…${seconds(ETCD_START[1])} + election 0 … ${seconds(e)}`, lo_ms: ETCD_START[0], hi_ms: ETCD_START[1] + e };
 };
+/**
+ * The VIP moves at once when keepalived on the holder sees HAProxy down (its check fails, it gives
+ * the address up with a priority-0 advertisement: measured 0.8–1.5 s in all), and only after the
+ * master-down interval (3 × advert_int + skew) when the holder goes silent (killed, frozen, cut off).
+ * The check runs every max(1 s, advert_int).
+ */
 const vrrpTerm = (s: ClusterSettingsSnapshot): Term => {
   const a = s.keepalived?.advert_int_ms ?? 1000;
-  return { label: `VRRP: 3 × advert_int ${seconds(a)} + skew … 4 × advert_int`, lo_ms: 3 * a, hi_ms: 4 * a };
+  const check = Math.max(1000, a);
+  return { label: `VRRP: 0 (the holder gives the VIP up) … check ${seconds(check)} + 3 × advert_int ${seconds(a)} + skew`, lo_ms: 0, hi_ms: check + 4 * a };
 };
 
 export function sumTerms(terms: readonly Term[]): Interval {
