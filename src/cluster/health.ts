@@ -25,18 +25,26 @@ export interface Health {
 /** pg_stat_replication as the leader's Patroni reports it (GET /patroni `replication`). */
 interface LeaderReplication {
   replication?: Array<{ application_name?: string; state?: string }>;
+  patroni?: { version?: string };
+}
+
+/** Patroni 3.0.4 (patroni#2733) reports a streaming standby as `streaming`; older ones say `running`. */
+function reportsStreaming(version: string | undefined): boolean {
+  const [major = 0, minor = 0, patch = 0] = (version ?? '').split('.').map((x) => Number.parseInt(x, 10) || 0);
+  return major > 3 || (major === 3 && (minor > 0 || patch >= 4));
 }
 
 /**
- * Replicas that stream from the leader. Patroni 4 says so in /cluster (state `streaming`); Patroni
- * 3.0 says only `running` there, so for those the leader's pg_stat_replication decides: `running`
- * alone also covers a replica that has not connected to the leader yet.
+ * Replicas that stream from the leader. Patroni 3.0.4 and later say so in /cluster (state
+ * `streaming`), and their `running` replica has not connected yet; older ones say only `running`
+ * there, so for those the leader's pg_stat_replication decides.
  */
 async function streamingReplicas(access: ClusterAccess, leader: PatroniMember, replicas: PatroniMember[]): Promise<Set<string>> {
   const out = new Set(replicas.filter((m) => m.state === 'streaming').map((m) => m.name));
   if (replicas.some((m) => m.state === 'running')) {
     const base = access.patroni[leader.name];
     const view = base ? ((await getNodeView(base, 1000).catch(() => ({}))) as LeaderReplication) : {};
+    if (reportsStreaming(view.patroni?.version)) return out;
     for (const r of view.replication ?? []) {
       if (r.state === 'streaming' && replicas.some((m) => m.name === r.application_name && m.state === 'running')) out.add(r.application_name!);
     }
