@@ -52,12 +52,12 @@ describe('the fault model', () => {
     expect(faults(fault(1000, 'stop', ['etcd', 'etcd'], ['etcd1', 'etcd2'], 31_000), { config: failsafe })[0]!.predicted!.hi_ms).toBe(0);
   });
 
-  it('predicts a quorum loss from the demotion (ttl ± loop_wait after the loss) to loop_wait after the quorum is back', () => {
+  it('predicts a quorum loss from the demotion (retry_timeout … ttl + loop_wait after the loss) to loop_wait after the quorum is back', () => {
     const [q] = faults([...fault(1000, 'stop', ['etcd', 'etcd'], ['etcd1', 'etcd2'], 36_000, 'q', 'etcd:majority'), ...writesDown([21_000, 38_000])]);
     expect(q!.scenario).toBe('etcd-quorum');
     const labels = q!.predicted!.terms.map((t) => t.label);
     expect(labels.some((l) => l.startsWith('quorum lost for 35.1 s'))).toBe(true);
-    expect(labels.some((l) => l.includes('lock lapses: ttl 20 s − loop_wait 2 s … ttl + loop_wait 22 s'))).toBe(true);
+    expect(labels.some((l) => l.includes('demotion: retry_timeout 9 s … ttl + loop_wait 22 s'))).toBe(true);
     // Both ends: not bounded by the fault's length alone.
     expect(q!.predicted!.lo_ms).toBeGreaterThan(10_000);
     expect(q!.predicted!.hi_ms).toBeLessThan(35_000);
