@@ -542,10 +542,11 @@ export interface ExperimentOutages {
   experiment: string;
   /** Longest write outage of each run, ms. */
   outages_ms: number[];
-  bound_ms: number | null;
+  /** What the fault model predicts for the outage; null where it has no interval. */
+  predicted: { lo_ms: number; hi_ms: number } | null;
 }
 
-/** The index's comparison: each run's write outage per experiment, the spread, and the bound. */
+/** The chart's own id and words, for a comparison other than the index's. */
 export interface SpreadLabels {
   id: string;
   title: string;
@@ -554,8 +555,8 @@ export interface SpreadLabels {
 }
 
 /**
- * Each category's runs as points over their min–max bar, with the predicted bound where there is
- * one: the index compares experiments; a repeated drill compares its outage and phases.
+ * Each category's runs as points over their min–max bar, beside the predicted interval where there
+ * is one: the index compares experiments; a repeated drill compares its outage and phases.
  */
 export function outageComparisonChart(experiments: ExperimentOutages[], lang: Lang, custom?: SpreadLabels): ChartSpec {
   const t = strings(lang);
@@ -569,7 +570,7 @@ export function outageComparisonChart(experiments: ExperimentOutages[], lang: La
   const labels = experiments.map((e) => e.experiment);
   const runs = experiments.flatMap((e) => e.outages_ms.map((ms) => ({ x: e.experiment, y: s3(ms) })));
   const spread = experiments.map((e) => (e.outages_ms.length > 1 ? [s3(Math.min(...e.outages_ms)), s3(Math.max(...e.outages_ms))] : null));
-  const bounds = experiments.filter((e) => e.bound_ms !== null).map((e) => ({ x: e.experiment, y: s3(e.bound_ms!) }));
+  const predicted = experiments.map((e) => (e.predicted ? [s3(e.predicted.lo_ms), s3(e.predicted.hi_ms)] : null));
   return {
     id: chart.id,
     title: chart.title,
@@ -581,9 +582,13 @@ export function outageComparisonChart(experiments: ExperimentOutages[], lang: La
       data: {
         labels,
         datasets: [
-          { type: 'bar', label: ru ? 'разброс (мин–макс)' : 'spread (min–max)', data: spread, backgroundColor: 'rgba(9,105,218,0.22)', borderColor: COLORS.write, borderWidth: 1, borderSkipped: false, barPercentage: 0.5, pointStyle: 'rect', order: 3 },
+          { type: 'bar', label: ru ? 'разброс (мин–макс)' : 'spread (min–max)', data: spread, backgroundColor: 'rgba(9,105,218,0.22)', borderColor: COLORS.write, borderWidth: 1, borderSkipped: false, barPercentage: 0.4, grouped: false, pointStyle: 'rect', order: 3 },
           { type: 'line', label: ru ? 'запуск' : 'run', data: runs, showLine: false, pointRadius: 5, pointBackgroundColor: COLORS.write, borderColor: COLORS.write, order: 1 },
-          { type: 'line', label: ru ? 'предсказанная граница' : 'predicted bound', data: bounds, showLine: false, pointStyle: 'line', pointRadius: 18, borderWidth: 3, borderColor: COLORS.writeErr, backgroundColor: COLORS.writeErr, order: 2 },
+          // Centred over the spread (not grouped beside it), and in the legend only when drawn: a
+          // repeat's spread chart has no prediction.
+          ...(predicted.some((p) => p !== null)
+            ? [{ type: 'bar' as const, label: ru ? 'предсказанный интервал' : 'predicted interval', data: predicted, backgroundColor: 'rgba(0,0,0,0)', borderColor: COLORS.writeErr, borderWidth: 2, borderSkipped: false, barPercentage: 0.6, grouped: false, pointStyle: 'rect', order: 2 }]
+            : []),
         ],
       },
       options: {

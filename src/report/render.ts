@@ -145,7 +145,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
       split_brain: r.analysis.split_brain.length ? fmtS(lang, r.analysis.split_brain_ms, 1) : '',
       error: r.error ?? '',
       outage_ms: noAnalysis ? null : longest(w.windows),
-      bound_ms: pred?.predicted ? pred.predicted.hi_ms : null,
+      predicted: pred?.predicted ?? null,
     };
   });
 
@@ -154,8 +154,10 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
   const comparison: ExperimentOutages[] = [];
   const experiments = [...byExperiment].sort((a, b) => a[0].localeCompare(b[0])).map(([experiment, list]) => {
     const outages = list.map((r) => r.outage_ms).filter((x): x is number => x !== null);
-    const bound = list.find((r) => r.bound_ms !== null)?.bound_ms ?? null;
-    if (outages.length) comparison.push({ experiment, outages_ms: outages, bound_ms: bound });
+    // A prediction can depend on the run (how long the fault was held): the span of them all.
+    const intervals = list.flatMap((r) => (r.predicted ? [r.predicted] : []));
+    const predicted = intervals.length ? { lo_ms: Math.min(...intervals.map((p) => p.lo_ms)), hi_ms: Math.max(...intervals.map((p) => p.hi_ms)) } : null;
+    if (outages.length) comparison.push({ experiment, outages_ms: outages, predicted });
     const d = distribution(outages);
     return {
       experiment,
@@ -167,7 +169,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
       median: fmtS(lang, d?.median, 2),
       p95: fmtS(lang, d?.p95, 2),
       max: fmtS(lang, d?.max, 2),
-      bound: bound === null ? '—' : fmtS(lang, bound, 1),
+      bound: predicted ? `${fmtS(lang, predicted.lo_ms, 1)} … ${fmtS(lang, predicted.hi_ms, 1)}` : '—',
     };
   });
   const charts = comparison.length ? [outageComparisonChart(comparison, lang)] : [];

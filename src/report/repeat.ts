@@ -63,8 +63,8 @@ export async function renderRepeatSummary(dir: string, summary: RepeatSummary, l
     ...Object.entries(summary.phases_ms),
   ];
   const series = [
-    { experiment: label('write_outage'), outages_ms: summary.runs.flatMap((r) => (r.write_outage_ms === null ? [] : [r.write_outage_ms])), bound_ms: null },
-    ...Object.keys(summary.phases_ms).map((name) => ({ experiment: label(name), outages_ms: summary.runs.flatMap((r) => (name in r.phases_ms ? [r.phases_ms[name]!] : [])), bound_ms: null })),
+    { experiment: label('write_outage'), outages_ms: summary.runs.flatMap((r) => (r.write_outage_ms === null ? [] : [r.write_outage_ms])), predicted: null },
+    ...Object.keys(summary.phases_ms).map((name) => ({ experiment: label(name), outages_ms: summary.runs.flatMap((r) => (name in r.phases_ms ? [r.phases_ms[name]!] : [])), predicted: null })),
   ].filter((s) => s.outages_ms.length > 0);
   const charts = series.length ? [outageComparisonChart(series, lang, { id: 'repeat-spread', title: w.chart, caption: w.caption, axis: w.axis })] : [];
   const href = (folder: string, file: string) => [...folder.split('/'), file].map(encodeURIComponent).join('/');
