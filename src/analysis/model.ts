@@ -54,10 +54,20 @@ export interface FaultTimes {
   ended_ms: number;
 }
 
+/**
+ * The cluster's own state around the fault, read from the node logs independently of the outcome:
+ * what a forecast made at that moment would have used.
+ */
+export interface LiveState {
+  /** Starts of the lock holder's HA loops (Patroni's "Lock owner: X; I am X"), ms since t = 0, in order. */
+  leader_loops_ms: readonly number[];
+}
+
 export interface ModelContext {
   s: ClusterSettingsSnapshot;
   t: FaultTimes;
   keepalived: boolean;
+  live: LiveState;
 }
 
 export interface Prediction {
@@ -71,7 +81,14 @@ export interface Prediction {
  * process is gone: the later of two etcd members, the frozen cgroup), or the first matching line in
  * the target's log (PostgreSQL's "received fast shutdown request"), else the injection's begin.
  */
-export type EffectiveRule = { at: 'inject_end' } | { at: 'inject_begin' } | { at: 'log'; kind: 'postgres_shutdown'; fallback: 'inject_begin' };
+export type EffectiveRule =
+  | { at: 'inject_end' }
+  | { at: 'inject_begin' }
+  /**
+   * `on: 'targets'` (default): a line of the fault's own nodes while the injection ran;
+   * `on: 'rest'`: a line of the nodes of the same kind it left running, before the heal.
+   */
+  | { at: 'log'; kind: 'postgres_shutdown' | 'etcd_leader_lost'; on?: 'targets' | 'rest'; fallback: 'inject_begin' };
 
 /** What a fault hit, as far as the write path is concerned. */
 export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'pgbouncer' | 'all_patroni' | 'switchover';
@@ -98,10 +115,23 @@ const TAKEOVER: [number, number] = [0, 800];
 const LEASE_ROUND_MS = 500;
 /** SIGTERM → PostgreSQL's shutdown checkpoint → Patroni has checked the replicas and deleted the key. */
 const GRACEFUL_RELEASE: [number, number] = [1000, 3000];
-/** Demotion to read-only: PostgreSQL stopped and restarted as a replica; writes stop at its start. */
-const DEMOTE_START: [number, number] = [0, 1500];
+/**
+ * "Demoting self (offline)" → the last write acknowledged: PostgreSQL's fast shutdown ends the
+ * sessions at once (measured 0.03–0.2 s in 3 etcd-quorum-loss runs on lab 1, 2026-12-07).
+ */
+const DEMOTE_START: [number, number] = [0, 500];
 /** An etcd member started → it answers and the quorum has a leader again (besides the election timeout). */
 const ETCD_START: [number, number] = [100, 1500];
+/**
+ * Two etcd members started again → the one left running has its peers back ("established TCP
+ * streaming connection", measured 0.23–0.26 s after the heal's end in 3 runs).
+ */
+const ETCD_BACK: [number, number] = [100, 600];
+/**
+ * The old leader takes its key back (its lease outlived the outage: etcd extends leases on a new
+ * leader) and promotes: "promoted self … session lock" → ready for writes, measured 0.32–0.73 s.
+ */
+const REPROMOTE: [number, number] = [150, 900];
 /** A client's next attempt after the path is open again: load interval, reconnect. */
 const CLIENT: [number, number] = [0, 250];
 
@@ -117,14 +147,38 @@ const keyExpiry = (s: ClusterSettingsSnapshot): Term => ({
 });
 const nextLoop = (s: ClusterSettingsSnapshot): Term => ({ label: `next HA loop: 0 … loop_wait ${seconds(s.loop_wait * S)}`, lo_ms: 0, hi_ms: s.loop_wait * S });
 /**
- * The leader demotes once its key can no longer be kept: after its updates have failed for
- * retry_timeout at the earliest, and at the latest when the lock's ttl lapses (measured with ttl 20,
- * loop_wait 2, retry_timeout 9: 9–12 s in some runs, 18.7–25.8 s in others, hence the whole span).
+ * Patroni 4's update_leader renews the lease under a Retry with deadline retry_timeout; each try asks
+ * one etcd member with a timeout of retry_timeout / 3 (three members), and the Retry gives up, as a
+ * DCSError that makes the leader demote, once less than a 1-s try fits: between retry_timeout − 1.6 s
+ * and retry_timeout after the loop began (measured 7.5, 9.0 and 9.1 s with retry_timeout 9 on lab 1).
  */
-const retry = (s: ClusterSettingsSnapshot): Term => ({
-  label: `demotion: retry_timeout ${seconds(s.retry_timeout * S)} … ttl + loop_wait ${seconds((s.ttl + s.loop_wait) * S)}`,
-  lo_ms: s.retry_timeout * S,
-  hi_ms: (s.ttl + s.loop_wait) * S,
+const retryFails = (s: ClusterSettingsSnapshot): Term => ({
+  label: `key renewal retried until it gives up: retry_timeout ${seconds(s.retry_timeout * S)} − 1.6 s … + 0.2 s`,
+  lo_ms: s.retry_timeout * S - 1600,
+  hi_ms: s.retry_timeout * S + 200,
+});
+/**
+ * The first of the leader's HA loops whose renewal can fail starts after etcd's member lost its leader
+ * (a leader without quorum still renews leases locally until it steps down). Its log says when.
+ * Without the log: the loop in progress may still spend one try on its /status write (retry_timeout / 3)
+ * and, more than loop_wait after its renewal, retry the lease in touch_member for a whole retry_timeout
+ * (this is why the demotion came at 9–12 s in some runs and 18.7–28.6 s in others).
+ */
+const firstFailingLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState): Term => {
+  const at = live.leader_loops_ms.find((l) => l >= t.effective_ms);
+  if (at !== undefined) return exact("leader's first HA loop after etcd lost its leader (Patroni log)", round01(at - t.effective_ms));
+  const hi = s.loop_wait * S + (s.retry_timeout * S) / 3 + s.retry_timeout * S;
+  return { label: `leader's next HA loop, not in the logs: 0 … loop_wait + retry_timeout / 3 + retry_timeout ${seconds(hi)}`, lo_ms: 0, hi_ms: hi };
+};
+/**
+ * When the quorum is back the old leader's HA loop may still be inside a request sent before, which
+ * runs out after its timeout (retry_timeout / 3 per member) before the next loop takes the key back
+ * (measured 0.9–2.4 s in 3 runs).
+ */
+const inFlight = (s: ClusterSettingsSnapshot): Term => ({
+  label: `the leader's request in flight runs out: 0 … retry_timeout / 3 ${seconds((s.retry_timeout * S) / 3)}`,
+  lo_ms: 0,
+  hi_ms: round01((s.retry_timeout * S) / 3),
 });
 /** A DOWN server needs `rise` good checks, the first within one `inter`. */
 const riseTerm = (s: ClusterSettingsSnapshot): Term => ({
@@ -263,17 +317,18 @@ export const MODEL: readonly FaultModel[] = [
     target: 'etcd_majority',
     kinds: LOSE_A_NODE,
     when: ({ s }) => !s.failsafe_mode,
-    // A member that got SIGTERM stops voting at once but takes seconds to exit (leadership
-    // transfer): measured, the demotion follows the stop's start by ttl ± loop_wait (18.7–23.1 s),
-    // its end by anything from 11.7 s to 23.4 s.
-    effective: { at: 'inject_begin' },
+    // The quorum is lost when the member left running loses its leader (its log: "stepped down to
+    // follower since quorum is not active", 1.9 s after the stop began in 3 runs); the stopped members
+    // keep voting while they shut down.
+    effective: { at: 'log', kind: 'etcd_leader_lost', on: 'rest', fallback: 'inject_begin' },
     disrupts: true,
-    predict: ({ s, t }) => {
-      // Writes stop when the leader demotes (its key update has failed for retry_timeout) and come
-      // back once the quorum is, the next HA loop has taken the key again and HAProxy has seen it.
-      const stop = [retry(s), fixed('demotion starts', DEMOTE_START)];
+    predict: ({ s, t, live }) => {
+      // Writes stop when the leader demotes (the first HA loop that cannot renew its key gives up after
+      // retry_timeout) and come back once the quorum is, the leader's request in flight has run out,
+      // it has taken its key back and promoted, and HAProxy has seen it.
+      const stop = [firstFailingLoop(s, t, live), retryFails(s), fixed('demotion starts', DEMOTE_START)];
       const phases = chain([
-        ['promotion', [exact('quorum lost for', heldFor(t)), electionTerm(s), nextLoop(s), fixed('promotion', PROMOTE)]],
+        ['promotion', [exact('quorum lost for', heldFor(t)), fixed('etcd members back', ETCD_BACK), inFlight(s), fixed('key taken back and promotion', REPROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);

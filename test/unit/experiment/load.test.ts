@@ -112,7 +112,7 @@ describe('defaults', () => {
         keepalived: { advert_int_ms: 1000, nopreempt: true },
       },
       load: {
-        writers: { count: 1, rate: 20 },
+        writers: { count: 4, rate: 20 },
         readers: { count: 1, rate: 20 },
         rw_readers: { count: 0, rate: 1 },
         op_timeout_ms: 1000,
