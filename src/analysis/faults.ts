@@ -33,7 +33,7 @@ export function faultsOf(events: readonly EventRecord[]): Fault[] {
     const outcome = events.slice(i + 1).find((x) => x.action === e.action && x.step === e.step && x.phase !== 'begin');
     if (outcome?.phase === 'error') return;
     const event: EventRecord = { ...e };
-    for (const field of ['id', 'nodes', 'roles'] as const) {
+    for (const field of ['id', 'nodes', 'roles', 'detail'] as const) {
       if (event[field] === undefined && outcome?.[field] !== undefined) Object.assign(event, { [field]: outcome[field] });
     }
     const kind = e.action === 'switchover' ? 'switchover' : (e.fault ?? 'inject');
@@ -115,7 +115,7 @@ export function analyseFaults(inp: FaultInputs): Outcome {
   const { meta } = inp;
   const live = liveState(inp.logs);
   const modelled: Modelled[] = inp.faults.map((f) => {
-    const model = modelFor(f.kind, f.event.roles ?? [], meta);
+    const model = modelFor(f.kind, f.event.roles ?? [], meta, f.event.detail);
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
     const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live };
@@ -125,11 +125,14 @@ export function analyseFaults(inp: FaultInputs): Outcome {
   // Combinations: a fault that took effect while another was still in effect.
   for (const m of modelled) {
     if (!m.model || !m.prediction) continue;
-    for (const bg of modelled) {
-      if (bg === m || !bg.model) continue;
+    const inEffect = modelled.filter((bg) => {
       const bgEnd = bg.times.healed_ms ?? bg.times.ended_ms;
-      if (!(bg.times.effective_ms <= m.times.effective_ms && m.times.effective_ms < bgEnd)) continue;
-      const combo = combinationFor(bg.model.scenario, m.model.scenario);
+      return bg !== m && bg.model !== null && bg.times.effective_ms <= m.times.effective_ms && m.times.effective_ms < bgEnd;
+    });
+    const out = new Set(inEffect.filter((bg) => bg.model!.scenario === 'replica').flatMap((bg) => bg.fault.event.nodes ?? []));
+    const n = { replicas_out: out.size, members: meta.topology.patroni.length };
+    for (const bg of inEffect) {
+      const combo = combinationFor(bg.model!.scenario, m.model.scenario, n);
       if (!combo) continue;
       const ctx = { s: meta.config, t: m.times, keepalived: meta.topology.keepalived, live, background: bg.times, own: m.prediction };
       m.prediction = combo.predict(ctx);
