@@ -183,7 +183,7 @@ assertions:
     expect(exp.description).toBe('folded text');
     expect(exp.cluster.synchronous_mode).toBe('strict');
     expect(exp.cluster.haproxy).toEqual({ inter_ms: 500, fall: 3, rise: 1 });
-    expect(exp.load.writers).toEqual({ count: 1, rate: 'max' });
+    expect(exp.load.writers).toEqual({ count: 4, rate: 'max' });
     expect(exp.load.readers).toEqual({ count: 2, rate: 20 });
     expect(exp.steps.map((s) => s.kind)).toEqual(['inject', 'heal', 'wait', 'switchover', 'switchover', 'config', 'sleep']);
     expect(exp.steps[0]).toMatchObject({ at_ms: null, after_ms: 0, target: { kind: 'role', role: 'sync_standby' } });
