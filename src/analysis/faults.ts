@@ -214,7 +214,7 @@ function result(m: Modelled, windowIdx: number[], inp: FaultInputs, outages: rea
     .slice()
     .sort((a, b) => PHASES.indexOf(a.name) - PHASES.indexOf(b.name))
     .map((ph) => {
-      const at = seenAt(outage, ph.name);
+      const at = ph.name === 'detection' && m.model?.detection === 'writes_stop' ? (longest?.start_ms ?? null) : seenAt(outage, ph.name);
       const observed_ms = at === null ? null : round01(at - eff);
       return { name: ph.name, observed_ms, lo_ms: ph.lo_ms, hi_ms: ph.hi_ms, terms: ph.terms, within: observed_ms === null ? null : within(ph, observed_ms, slack) };
     });

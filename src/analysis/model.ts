@@ -123,6 +123,11 @@ export interface FaultModel {
   effective: EffectiveRule;
   /** Whether writes are expected to stop at all. */
   disrupts: boolean;
+  /**
+   * What the detection phase is seen by: the observers losing the leader key (default), or the
+   * writes stopping, when the phase is the leader's own demotion and its key outlives it.
+   */
+  detection?: 'key_lost' | 'writes_stop';
   predict: (c: ModelContext) => Prediction;
 }
 
@@ -370,6 +375,7 @@ export const MODEL: readonly FaultModel[] = [
     // keep voting while they shut down.
     effective: { at: 'log', kind: 'etcd_leader_lost', on: 'rest', fallback: 'inject_begin' },
     disrupts: true,
+    detection: 'writes_stop',
     predict: ({ s, t, live }) => {
       // Writes stop when the leader demotes (the first HA loop that cannot renew its key gives up after
       // retry_timeout) and come back once the quorum is, the leader's request in flight has run out,
@@ -415,6 +421,7 @@ export const MODEL: readonly FaultModel[] = [
     when: ({ s, cut }) => cut.etcd_majority && !s.failsafe_mode,
     effective: { at: 'inject_end' },
     disrupts: true,
+    detection: 'writes_stop',
     predict: ({ s, t, live }) => {
       // The leader alone loses etcd: it demotes as in a quorum loss (its first HA loop that cannot
       // renew gives up after retry_timeout), while a replica, which still reaches etcd, takes the key

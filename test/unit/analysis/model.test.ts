@@ -71,6 +71,8 @@ describe('the fault model', () => {
     expect(labels).toContain("− (leader's first HA loop after etcd lost its leader (Patroni log) 9.8 s)");
     expect(labels.some((l) => l.startsWith('quorum lost for 33.2 s'))).toBe(true);
     expect(q.predicted).toMatchObject({ lo_ms: 13_950, hi_ms: 21_250 });
+    // Detection is the demotion, seen as the writes stopping (the key outlives the outage).
+    expect(q.phases.find((p) => p.name === 'detection')).toMatchObject({ observed_ms: 18_052, lo_ms: 17_200, hi_ms: 19_500, within: true });
     // The lock holder's loops feed the model; they are not marks for the chart.
     expect(a.log_events.map((e) => e.kind)).toEqual(['etcd_leader_lost']);
     // Without the logs: from the stop's start, and the leader's loop can be anywhere up to
