@@ -1,7 +1,7 @@
 import type { EventRecord, RunMeta } from '../history/types.js';
 import { round01 } from './format.js';
 import type { LogEvent } from './logs.js';
-import { combinationFor, modelFor, PHASES, type FaultModel, type FaultTimes, type Interval, type PhaseName, type Prediction, type Scenario } from './model.js';
+import { combinationFor, modelFor, PHASES, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
 import { outagePhases, type PhaseInputs } from './phases.js';
 import { longestWindow } from './summary.js';
 import type { FaultResult, OutagePhases, PhaseResult, Window } from './types.js';
@@ -33,7 +33,7 @@ export function faultsOf(events: readonly EventRecord[]): Fault[] {
     const outcome = events.slice(i + 1).find((x) => x.action === e.action && x.step === e.step && x.phase !== 'begin');
     if (outcome?.phase === 'error') return;
     const event: EventRecord = { ...e };
-    for (const field of ['id', 'nodes', 'roles'] as const) {
+    for (const field of ['id', 'nodes', 'roles', 'detail'] as const) {
       if (event[field] === undefined && outcome?.[field] !== undefined) Object.assign(event, { [field]: outcome[field] });
     }
     const kind = e.action === 'switchover' ? 'switchover' : (e.fault ?? 'inject');
@@ -55,18 +55,26 @@ function healTime(events: readonly EventRecord[], inject: EventRecord): number |
   return (end ?? first).t_ms;
 }
 
-/** When the fault took effect, by its model's rule: the injection's end, or a line in the target's log. */
-function effectiveOf(f: Fault, model: FaultModel | null, logs: readonly LogEvent[]): { t_ms: number; source: FaultResult['effective_source'] } {
+/** When the fault took effect, by its model's rule: the injection's end, or a line in a node's log. */
+function effectiveOf(f: Fault, model: FaultModel | null, logs: readonly LogEvent[], meta: RunMeta): { t_ms: number; source: FaultResult['effective_source'] } {
   const rule = model?.effective ?? { at: 'inject_end' as const };
   if (rule.at === 'log') {
-    const nodes = new Set(f.event.nodes ?? []);
-    const until = f.end_ms ?? Infinity;
+    const targets = new Set(f.event.nodes ?? []);
+    // The nodes it left running: of the same kind as its targets (etcd members beside stopped ones).
+    const kin = [meta.topology.etcd, meta.topology.patroni, meta.topology.haproxy].find((names) => names.some((n) => targets.has(n))) ?? [];
+    const nodes = rule.on === 'rest' ? new Set(kin.filter((n) => !targets.has(n))) : targets;
+    const until = rule.on === 'rest' ? (f.heal_ms ?? Infinity) : (f.end_ms ?? Infinity);
     const hit = logs.find((l) => l.kind === rule.kind && nodes.has(l.node) && l.t_ms >= f.start_ms - 100 && l.t_ms <= until);
     if (hit) return { t_ms: hit.t_ms, source: 'log' };
     return { t_ms: f.start_ms, source: 'inject_begin' };
   }
   if (rule.at === 'inject_begin' || f.end_ms === null) return { t_ms: f.start_ms, source: 'inject_begin' };
   return { t_ms: f.end_ms, source: 'inject_end' };
+}
+
+/** What the node logs say about the cluster's state, for the model's forecasts. */
+function liveState(logs: readonly LogEvent[]): LiveState {
+  return { leader_loops_ms: logs.filter((l) => l.kind === 'ha_loop').map((l) => l.t_ms) };
 }
 
 interface Modelled {
@@ -105,24 +113,28 @@ interface Outcome {
  */
 export function analyseFaults(inp: FaultInputs): Outcome {
   const { meta } = inp;
+  const live = liveState(inp.logs);
   const modelled: Modelled[] = inp.faults.map((f) => {
-    const model = modelFor(f.kind, f.event.roles ?? [], meta);
-    const eff = effectiveOf(f, model, inp.logs);
+    const model = modelFor(f.kind, f.event.roles ?? [], meta, f.event.detail);
+    const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
-    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived };
+    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live };
     return { fault: f, model, times, source: eff.source, prediction: model ? model.predict(ctx) : null };
   });
 
   // Combinations: a fault that took effect while another was still in effect.
   for (const m of modelled) {
     if (!m.model || !m.prediction) continue;
-    for (const bg of modelled) {
-      if (bg === m || !bg.model) continue;
+    const inEffect = modelled.filter((bg) => {
       const bgEnd = bg.times.healed_ms ?? bg.times.ended_ms;
-      if (!(bg.times.effective_ms <= m.times.effective_ms && m.times.effective_ms < bgEnd)) continue;
-      const combo = combinationFor(bg.model.scenario, m.model.scenario);
+      return bg !== m && bg.model !== null && bg.times.effective_ms <= m.times.effective_ms && m.times.effective_ms < bgEnd;
+    });
+    const out = new Set(inEffect.filter((bg) => bg.model!.scenario === 'replica').flatMap((bg) => bg.fault.event.nodes ?? []));
+    const n = { replicas_out: out.size, members: meta.topology.patroni.length };
+    for (const bg of inEffect) {
+      const combo = combinationFor(bg.model!.scenario, m.model.scenario, n);
       if (!combo) continue;
-      const ctx = { s: meta.config, t: m.times, keepalived: meta.topology.keepalived, background: bg.times, own: m.prediction };
+      const ctx = { s: meta.config, t: m.times, keepalived: meta.topology.keepalived, live, background: bg.times, own: m.prediction };
       m.prediction = combo.predict(ctx);
       m.combined = { with: bg, story: combo.story };
     }
@@ -202,7 +214,7 @@ function result(m: Modelled, windowIdx: number[], inp: FaultInputs, outages: rea
     .slice()
     .sort((a, b) => PHASES.indexOf(a.name) - PHASES.indexOf(b.name))
     .map((ph) => {
-      const at = seenAt(outage, ph.name);
+      const at = ph.name === 'detection' && m.model?.detection === 'writes_stop' ? (longest?.start_ms ?? null) : seenAt(outage, ph.name);
       const observed_ms = at === null ? null : round01(at - eff);
       return { name: ph.name, observed_ms, lo_ms: ph.lo_ms, hi_ms: ph.hi_ms, terms: ph.terms, within: observed_ms === null ? null : within(ph, observed_ms, slack) };
     });

@@ -58,7 +58,8 @@ export function analyse(run: RecordedRun): Analysis {
     outages,
     faults,
     promotions,
-    log_events: logs,
+    // The lock holder's loop every loop_wait is the model's input, not a mark for the chart.
+    log_events: logs.filter((l) => l.kind !== 'ha_loop'),
     errors: errorGroups(rec.ops),
   };
 }

@@ -9,6 +9,7 @@ export type LogEventKind =
   | 'promoted'
   | 'demoting'
   | 'no_action'
+  | 'ha_loop'
   | 'postgres_shutdown'
   | 'etcd_leader'
   | 'etcd_leader_lost'
@@ -68,6 +69,8 @@ const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   { kind: 'lock_acquired', re: /promoted self to leader by acquiring session lock|acquired session lock as a leader/ },
   { kind: 'demoting', re: /[Dd]emoting self/ },
   { kind: 'no_action', re: /no action\. +I am \(/ },
+  // The lock holder's HA loop has read the cluster from etcd and goes on to renew its key.
+  { kind: 'ha_loop', re: /Lock owner: (\S+); I am \1\s*$/ },
   // PostgreSQL (in Patroni's log: Patroni starts it with its output)
   { kind: 'promoted', re: /LOG: +archive recovery complete/ },
   { kind: 'postgres_shutdown', re: /LOG: +received (?:fast|smart|immediate) shutdown request/ },

@@ -21,6 +21,12 @@ export type Scenario =
   | 'pgbouncer'
   | 'all-patroni'
   | 'switchover'
+  | 'leader-dcs-cut'
+  | 'leader-replicas-cut'
+  | 'leader-degraded'
+  | 'etcd-degraded'
+  | 'postgres-crash'
+  | 'disk-full'
   | 'other';
 
 /** One contribution to an interval: "ttl 20 s − loop_wait 2 s … ttl 20 s". */
@@ -54,10 +60,20 @@ export interface FaultTimes {
   ended_ms: number;
 }
 
+/**
+ * The cluster's own state around the fault, read from the node logs independently of the outcome:
+ * what a forecast made at that moment would have used.
+ */
+export interface LiveState {
+  /** Starts of the lock holder's HA loops (Patroni's "Lock owner: X; I am X"), ms since t = 0, in order. */
+  leader_loops_ms: readonly number[];
+}
+
 export interface ModelContext {
   s: ClusterSettingsSnapshot;
   t: FaultTimes;
   keepalived: boolean;
+  live: LiveState;
 }
 
 export interface Prediction {
@@ -71,20 +87,47 @@ export interface Prediction {
  * process is gone: the later of two etcd members, the frozen cgroup), or the first matching line in
  * the target's log (PostgreSQL's "received fast shutdown request"), else the injection's begin.
  */
-export type EffectiveRule = { at: 'inject_end' } | { at: 'inject_begin' } | { at: 'log'; kind: 'postgres_shutdown'; fallback: 'inject_begin' };
+export type EffectiveRule =
+  | { at: 'inject_end' }
+  | { at: 'inject_begin' }
+  /**
+   * `on: 'targets'` (default): a line of the fault's own nodes while the injection ran;
+   * `on: 'rest'`: a line of the nodes of the same kind it left running, before the heal.
+   */
+  | { at: 'log'; kind: 'postgres_shutdown' | 'etcd_leader_lost'; on?: 'targets' | 'rest'; fallback: 'inject_begin' };
 
 /** What a fault hit, as far as the write path is concerned. */
 export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'pgbouncer' | 'all_patroni' | 'switchover';
+
+/** What decides between entries of one kind on one target: the settings, and whom a partition cut. */
+export interface WhenContext {
+  s: ClusterSettingsSnapshot;
+  keepalived: boolean;
+  cut: Cut;
+}
+
+/** The nodes a partition separated its target from, by kind. */
+export interface Cut {
+  /** The target lost a majority of etcd. */
+  etcd_majority: boolean;
+  patroni: number;
+  haproxy: number;
+}
 
 export interface FaultModel {
   scenario: Scenario;
   target: TargetClass;
   /** Fault kinds the entry covers. */
   kinds: readonly string[];
-  when?: (c: { s: ClusterSettingsSnapshot; keepalived: boolean }) => boolean;
+  when?: (c: WhenContext) => boolean;
   effective: EffectiveRule;
   /** Whether writes are expected to stop at all. */
   disrupts: boolean;
+  /**
+   * What the detection phase is seen by: the observers losing the leader key (default), or the
+   * writes stopping, when the phase is the leader's own demotion and its key outlives it.
+   */
+  detection?: 'key_lost' | 'writes_stop';
   predict: (c: ModelContext) => Prediction;
 }
 
@@ -98,12 +141,40 @@ const TAKEOVER: [number, number] = [0, 800];
 const LEASE_ROUND_MS = 500;
 /** SIGTERM → PostgreSQL's shutdown checkpoint → Patroni has checked the replicas and deleted the key. */
 const GRACEFUL_RELEASE: [number, number] = [1000, 3000];
-/** Demotion to read-only: PostgreSQL stopped and restarted as a replica; writes stop at its start. */
-const DEMOTE_START: [number, number] = [0, 1500];
+/**
+ * "Demoting self (offline)" → the last write acknowledged: PostgreSQL's fast shutdown ends the
+ * sessions at once (measured 0.03–0.2 s in 3 etcd-quorum-loss runs on lab 1, 2026-12-07).
+ */
+const DEMOTE_START: [number, number] = [0, 500];
 /** An etcd member started → it answers and the quorum has a leader again (besides the election timeout). */
 const ETCD_START: [number, number] = [100, 1500];
+/**
+ * Two etcd members started again → the one left running has its peers back ("established TCP
+ * streaming connection", measured 0.23–0.26 s after the heal's end in 3 runs).
+ */
+const ETCD_BACK: [number, number] = [100, 600];
+/**
+ * The old leader takes its key back (its lease outlived the outage: etcd extends leases on a new
+ * leader) and promotes: "promoted self … session lock" → ready for writes, measured 0.32–0.73 s.
+ */
+const REPROMOTE: [number, number] = [150, 900];
 /** A client's next attempt after the path is open again: load interval, reconnect. */
 const CLIENT: [number, number] = [0, 250];
+
+/**
+ * A degraded path (lost packets, added latency, a CPU quota) stalls some client operations without
+ * stopping writes: a few in a row may time out (op_timeout 1 s) or wait for TCP to retransmit a lost
+ * SYN (after 1 s, then 2 s). Not a measured allowance: the bound of those timers.
+ */
+const STALL: [number, number] = [0, 3000];
+/**
+ * PostgreSQL started again by Patroni on the same node, with crash recovery of a small WAL backlog
+ * (postgres-crash-leader measured 13.4 s in all on this shared machine; wal-disk-full 8.1 s after the
+ * heal). Wide: not yet measured as a term of its own.
+ */
+const RESTART: [number, number] = [1000, 12_000];
+/** A killed node started again: Patroni, then PostgreSQL with crash recovery, then its key taken back. */
+const NODE_START: [number, number] = [3000, 20_000];
 
 // --- terms -----------------------------------------------------------------------------------------
 
@@ -117,14 +188,49 @@ const keyExpiry = (s: ClusterSettingsSnapshot): Term => ({
 });
 const nextLoop = (s: ClusterSettingsSnapshot): Term => ({ label: `next HA loop: 0 … loop_wait ${seconds(s.loop_wait * S)}`, lo_ms: 0, hi_ms: s.loop_wait * S });
 /**
- * The leader demotes once its key can no longer be kept: after its updates have failed for
- * retry_timeout at the earliest, and at the latest when the lock's ttl lapses (measured with ttl 20,
- * loop_wait 2, retry_timeout 9: 9–12 s in some runs, 18.7–25.8 s in others, hence the whole span).
+ * Patroni 4's update_leader renews the lease under a Retry with deadline retry_timeout; each try asks
+ * one etcd member with a timeout of retry_timeout / 3 (three members), and the Retry gives up, as a
+ * DCSError that makes the leader demote, once less than a 1-s try fits: between retry_timeout − 1.6 s
+ * and retry_timeout after the loop began (measured 7.5, 9.0 and 9.1 s with retry_timeout 9 on lab 1).
  */
-const retry = (s: ClusterSettingsSnapshot): Term => ({
-  label: `demotion: retry_timeout ${seconds(s.retry_timeout * S)} … ttl + loop_wait ${seconds((s.ttl + s.loop_wait) * S)}`,
-  lo_ms: s.retry_timeout * S,
-  hi_ms: (s.ttl + s.loop_wait) * S,
+const retryFails = (s: ClusterSettingsSnapshot): Term => ({
+  label: `key renewal retried until it gives up: retry_timeout ${seconds(s.retry_timeout * S)} − 1.6 s … + 0.2 s`,
+  lo_ms: s.retry_timeout * S - 1600,
+  hi_ms: s.retry_timeout * S + 200,
+});
+/**
+ * The first of the leader's HA loops whose renewal can fail starts after etcd's member lost its leader
+ * (a leader without quorum still renews leases locally until it steps down). Its log says when.
+ * Without the log: the loop in progress may still spend one try on its /status write (retry_timeout / 3)
+ * and, more than loop_wait after its renewal, retry the lease in touch_member for a whole retry_timeout
+ * (this is why the demotion came at 9–12 s in some runs and 18.7–28.6 s in others).
+ */
+const firstFailingLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState, after = 'etcd lost its leader'): Term => {
+  const at = live.leader_loops_ms.find((l) => l >= t.effective_ms);
+  if (at !== undefined) return exact(`leader's first HA loop after ${after} (Patroni log)`, round01(at - t.effective_ms));
+  const hi = s.loop_wait * S + (s.retry_timeout * S) / 3 + s.retry_timeout * S;
+  return { label: `leader's next HA loop, not in the logs: 0 … loop_wait + retry_timeout / 3 + retry_timeout ${seconds(hi)}`, lo_ms: 0, hi_ms: hi };
+};
+/**
+ * The leader's key expires ttl after its last renewal: the last HA loop that began before the fault
+ * (Patroni log), else within loop_wait before it; etcd checks expiry in rounds of 500 ms.
+ */
+const keyExpiryAfterLastLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState): Term => {
+  const last = live.leader_loops_ms.filter((l) => l < t.effective_ms).at(-1);
+  if (last === undefined || t.effective_ms - last > s.loop_wait * S * 3) return keyExpiry(s);
+  const from = round01(last - t.effective_ms + s.ttl * S);
+  return { label: `key expiry: leader's last HA loop (Patroni log) ${seconds(last - t.effective_ms)} + ttl ${seconds(s.ttl * S)} … + lease round ${seconds(LEASE_ROUND_MS)}`, lo_ms: from, hi_ms: from + LEASE_ROUND_MS };
+};
+
+/**
+ * When the quorum is back the old leader's HA loop may still be inside a request sent before, which
+ * runs out after its timeout (retry_timeout / 3 per member) before the next loop takes the key back
+ * (measured 0.9–2.4 s in 3 runs).
+ */
+const inFlight = (s: ClusterSettingsSnapshot): Term => ({
+  label: `the leader's request in flight runs out: 0 … retry_timeout / 3 ${seconds((s.retry_timeout * S) / 3)}`,
+  lo_ms: 0,
+  hi_ms: round01((s.retry_timeout * S) / 3),
 });
 /** A DOWN server needs `rise` good checks, the first within one `inter`. */
 const riseTerm = (s: ClusterSettingsSnapshot): Term => ({
@@ -198,13 +304,14 @@ const crashLike = ({ s }: ModelContext): Prediction => {
 const heldFor = (t: FaultTimes): number => Math.max(0, (t.healed_ms ?? t.ended_ms) - t.effective_ms);
 
 const LOSE_A_NODE = ['stop', 'kill', 'pause', 'isolate'] as const;
+const DEGRADE = ['loss', 'delay', 'bandwidth', 'cpu-starve'] as const;
 
 /** The table. The first entry that matches (target class, kind, when) is the fault's model. */
 export const MODEL: readonly FaultModel[] = [
   {
     scenario: 'replica',
     target: 'replica',
-    kinds: [...LOSE_A_NODE, 'kill-patroni'],
+    kinds: [...LOSE_A_NODE, 'kill-patroni', ...DEGRADE, 'partition', 'postgres-crash', 'replay-pause', 'disk-full'],
     effective: { at: 'inject_end' },
     disrupts: false,
     predict: () => noOutage('writes do not wait for an asynchronous replica'),
@@ -263,17 +370,19 @@ export const MODEL: readonly FaultModel[] = [
     target: 'etcd_majority',
     kinds: LOSE_A_NODE,
     when: ({ s }) => !s.failsafe_mode,
-    // A member that got SIGTERM stops voting at once but takes seconds to exit (leadership
-    // transfer): measured, the demotion follows the stop's start by ttl ± loop_wait (18.7–23.1 s),
-    // its end by anything from 11.7 s to 23.4 s.
-    effective: { at: 'inject_begin' },
+    // The quorum is lost when the member left running loses its leader (its log: "stepped down to
+    // follower since quorum is not active", 1.9 s after the stop began in 3 runs); the stopped members
+    // keep voting while they shut down.
+    effective: { at: 'log', kind: 'etcd_leader_lost', on: 'rest', fallback: 'inject_begin' },
     disrupts: true,
-    predict: ({ s, t }) => {
-      // Writes stop when the leader demotes (its key update has failed for retry_timeout) and come
-      // back once the quorum is, the next HA loop has taken the key again and HAProxy has seen it.
-      const stop = [retry(s), fixed('demotion starts', DEMOTE_START)];
+    detection: 'writes_stop',
+    predict: ({ s, t, live }) => {
+      // Writes stop when the leader demotes (the first HA loop that cannot renew its key gives up after
+      // retry_timeout) and come back once the quorum is, the leader's request in flight has run out,
+      // it has taken its key back and promoted, and HAProxy has seen it.
+      const stop = [firstFailingLoop(s, t, live), retryFails(s), fixed('demotion starts', DEMOTE_START)];
       const phases = chain([
-        ['promotion', [exact('quorum lost for', heldFor(t)), electionTerm(s), nextLoop(s), fixed('promotion', PROMOTE)]],
+        ['promotion', [exact('quorum lost for', heldFor(t)), fixed('etcd members back', ETCD_BACK), inFlight(s), fixed('key taken back and promotion', REPROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);
@@ -288,6 +397,105 @@ export const MODEL: readonly FaultModel[] = [
     effective: { at: 'inject_end' },
     disrupts: false,
     predict: () => noOutage('failsafe_mode keeps the leader while it reaches every member'),
+  },
+  {
+    scenario: 'etcd-degraded',
+    target: 'etcd_majority',
+    kinds: DEGRADE,
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage("PostgreSQL's writes do not go through etcd, and a slower etcd still renews the key well within ttl"),
+  },
+  {
+    scenario: 'etcd-degraded',
+    target: 'etcd_minority',
+    kinds: DEGRADE,
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage("PostgreSQL's writes do not go through etcd, and the majority answers at full speed"),
+  },
+  {
+    scenario: 'leader-dcs-cut',
+    target: 'leader',
+    kinds: ['partition'],
+    when: ({ s, cut }) => cut.etcd_majority && !s.failsafe_mode,
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    detection: 'writes_stop',
+    predict: ({ s, t, live }) => {
+      // The leader alone loses etcd: it demotes as in a quorum loss (its first HA loop that cannot
+      // renew gives up after retry_timeout), while a replica, which still reaches etcd, takes the key
+      // once it expires, ttl after the leader's last renewal.
+      const stop = [firstFailingLoop(s, t, live, 'the cut'), retryFails(s), fixed('demotion starts', DEMOTE_START)];
+      const phases = chain([
+        ['promotion', [keyExpiryAfterLastLoop(s, t, live), fixed('takeover', TAKEOVER), fixed('promotion', PROMOTE)]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases, stop), phases: [{ name: 'detection', ...sumTerms(stop) }, ...phases] };
+    },
+  },
+  {
+    scenario: 'leader-dcs-cut',
+    target: 'leader',
+    kinds: ['partition'],
+    when: ({ s, cut }) => cut.etcd_majority && s.failsafe_mode && cut.patroni === 0,
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage('failsafe_mode: the leader still reaches every member over the REST API and keeps its role'),
+  },
+  {
+    scenario: 'leader-replicas-cut',
+    target: 'leader',
+    kinds: ['partition'],
+    when: ({ cut }) => !cut.etcd_majority && cut.haproxy === 0,
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage('the leader still renews its key, and writes do not wait for asynchronous replicas'),
+  },
+  {
+    scenario: 'leader-degraded',
+    target: 'leader',
+    kinds: DEGRADE,
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    // Bounded, not zero: a degraded path stalls operations without a failover (the key is renewed within ttl).
+    predict: () => {
+      const phases = chain([['first_write', [fixed('operations stalled by timeouts and retransmissions', STALL)]]]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+  {
+    scenario: 'postgres-crash',
+    target: 'leader',
+    kinds: ['postgres-crash'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s }) => {
+      // Patroni still holds the key: its next HA loop finds PostgreSQL gone and starts it as the primary.
+      const phases = chain([
+        ['promotion', [nextLoop(s), fixed('start with crash recovery', RESTART)]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
+  {
+    scenario: 'disk-full',
+    target: 'leader',
+    kinds: ['disk-full'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s, t }) => {
+      // PostgreSQL PANICs at the next WAL segment and cannot start again until the space is freed.
+      const phases = chain([
+        ['promotion', [exact('pg_wal full for', heldFor(t)), nextLoop(s), fixed('start with crash recovery', RESTART)]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases), phases };
+    },
   },
   {
     scenario: 'haproxy',
@@ -387,11 +595,21 @@ export function targetClass(kind: string, roles: readonly string[], topology: Ru
 }
 
 /** The entry for a fault kind on a target, or null when the table has none. */
-export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>): FaultModel | null {
+export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>, detail?: string): FaultModel | null {
   const target = targetClass(kind, roles, meta.topology);
   if (!target) return null;
-  const c = { s: meta.config, keepalived: meta.topology.keepalived };
+  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut: cutOf(detail, meta.topology) };
   return MODEL.find((m) => m.target === target && m.kinds.includes(kind) && (!m.when || m.when(c))) ?? null;
+}
+
+/**
+ * Whom a partition cut its target from, read from the injection's detail ("… with etcd1, etcd2,
+ * etcd3": the drivers name the peers last).
+ */
+export function cutOf(detail: string | undefined, topology: RunMeta['topology']): Cut {
+  const peers = new Set((/ with ([\w, -]+)$/.exec(detail ?? '')?.[1] ?? '').split(/,\s*/).filter(Boolean));
+  const n = (names: readonly string[]) => names.filter((x) => peers.has(x)).length;
+  return { etcd_majority: n(topology.etcd) * 2 > topology.etcd.length, patroni: n(topology.patroni), haproxy: n(topology.haproxy) };
 }
 
 // --- combinations ------------------------------------------------------------------------------------
@@ -406,11 +624,31 @@ export interface Combination {
   foreground: readonly Scenario[];
   /** What the pair does, in a few words, for the report. */
   story: string;
+  /** When the pair applies, from how many replicas the faults in effect had taken out of the race. */
+  when?: (n: { replicas_out: number; members: number }) => boolean;
   /** `own`: the foreground fault's prediction on its own. */
   predict: (c: ModelContext & { background: FaultTimes; own: Prediction }) => Prediction;
 }
 
+const LEADER_GONE = ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate'] as const;
+
 export const COMBINATIONS: readonly Combination[] = [
+  {
+    background: 'replica',
+    foreground: LEADER_GONE,
+    // Every replica stopped, cut from the leader (lagging beyond maximum_lag_on_failover) or paused:
+    // none may promote ("not healthy enough for leader race"), so writes wait for the old leader.
+    when: ({ replicas_out, members }) => replicas_out >= members - 1,
+    story: 'no replica is fit to take over: writes wait until the old leader is back',
+    predict: ({ s, t }) => {
+      const phases = chain([
+        ['promotion', [exact('old leader down for', heldFor(t)), fixed('node start, crash recovery, key taken back', NODE_START)]],
+        ['routing', [riseTerm(s)]],
+        ['first_write', [fixed('client retry', CLIENT)]],
+      ]);
+      return { outage: outageOf(phases), phases };
+    },
+  },
   {
     background: 'etcd-minority',
     foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate', 'haproxy', 'haproxy-vip', 'switchover'],
@@ -439,6 +677,6 @@ export const COMBINATIONS: readonly Combination[] = [
   },
 ];
 
-export function combinationFor(background: Scenario, foreground: Scenario): Combination | null {
-  return COMBINATIONS.find((c) => c.background === background && c.foreground.includes(foreground)) ?? null;
+export function combinationFor(background: Scenario, foreground: Scenario, n: { replicas_out: number; members: number }): Combination | null {
+  return COMBINATIONS.find((c) => c.background === background && c.foreground.includes(foreground) && (!c.when || c.when(n))) ?? null;
 }

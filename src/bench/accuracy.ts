@@ -4,6 +4,7 @@
  * observed outage against its predicted [lo, hi]. Runs the drills (on a fresh cluster each) or
  * re-reads recorded run folders.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { analyse } from '../analysis/index.js';
 import type { Analysis } from '../analysis/types.js';
@@ -18,8 +19,24 @@ const ms = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} ms`;
 export interface AccuracyFigures {
   windows: Array<{ duration_ms: number; server_gap_ms: number | null; diff_ms: number | null; resolution_ms: number; ok: boolean | null }>;
   promotions: Array<{ node: string; diff_ms: number | null; ok: boolean | null }>;
-  faults: Array<{ fault: string; observed_ms: number; lo_ms: number | null; hi_ms: number | null; within: boolean | null; width_ok: boolean | null; effect: string; phases: string }>;
+  faults: Array<{
+    fault: string;
+    scenario: string;
+    observed_ms: number;
+    lo_ms: number | null;
+    hi_ms: number | null;
+    within: boolean | null;
+    width_ok: boolean | null;
+    /** How long before the injection began writes were already failing (a stall of the machine, not the fault's doing). */
+    out_before_ms: number;
+    effect: string;
+    phases: string;
+  }>;
+  /** Widest unsampled gap at an edge of the write windows, and the sampling interval of all writers together. */
+  edges: { worst_ms: number | null; median_ms: number | null };
 }
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
 
 /** The acceptance figures of one analysed run. */
 export function accuracy(a: Analysis): AccuracyFigures {
@@ -35,8 +52,11 @@ export function accuracy(a: Analysis): AccuracyFigures {
     faults: a.faults.map((f) => {
       const iv = f.predicted;
       const mid = iv ? (iv.lo_ms + iv.hi_ms) / 2 : 0;
+      const starts = f.windows.map((i) => a.writes.windows[i]!.start_ms);
       return {
         fault: f.fault,
+        scenario: f.scenario,
+        out_before_ms: starts.length ? Math.max(0, f.injected_ms - Math.min(...starts)) : 0,
         observed_ms: f.observed_ms,
         lo_ms: iv?.lo_ms ?? null,
         hi_ms: iv?.hi_ms ?? null,
@@ -46,7 +66,28 @@ export function accuracy(a: Analysis): AccuracyFigures {
         phases: f.phases.map((p) => `${p.name} ${s(p.observed_ms)} in [${s(p.lo_ms)}, ${s(p.hi_ms)}]${p.within === false ? ' OUTSIDE' : ''}`).join('; '),
       };
     }),
+    edges: (() => {
+      const gaps = a.writes.windows.flatMap((w) => [w.start_resolution_ms, w.end_resolution_ms]);
+      return { worst_ms: gaps.length ? Math.max(...gaps) : null, median_ms: median(gaps) };
+    })(),
   };
+}
+
+/** One line per run and fault: the acceptance figures side by side. */
+function table(rows: Array<{ name: string; f: AccuracyFigures }>): void {
+  console.log('\n| run | fault | observed | predicted [lo, hi] | within | width ≤ max(2 s, 25% mid) | out before injection | windows vs server gap (diff / resolution) | promotion − log | edge gap median / worst |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const { name, f } of rows) {
+    const windows = f.windows.map((w) => (w.diff_ms === null ? `— / ${w.resolution_ms} ms` : `${ms(w.diff_ms)} / ${w.resolution_ms} ms ${w.ok ? 'OK' : 'MISMATCH'}`)).join('; ');
+    const promotions = f.promotions.map((p) => (p.diff_ms === null ? '—' : `${ms(p.diff_ms)} ${p.ok ? 'OK' : 'MISMATCH'}`)).join('; ') || '—';
+    const edges = `${f.edges.median_ms ?? '—'} / ${f.edges.worst_ms ?? '—'} ms`;
+    for (const x of f.faults) {
+      const within = x.within === null ? 'no model' : x.within ? 'yes' : 'NO';
+      const width = x.width_ok === null ? '—' : x.width_ok ? 'yes' : `no (${s((x.hi_ms ?? 0) - (x.lo_ms ?? 0))})`;
+      const before = x.out_before_ms > 0 ? s(x.out_before_ms) : '—';
+      console.log(`| ${name} | ${x.scenario} | ${s(x.observed_ms)} | [${s(x.lo_ms)}, ${s(x.hi_ms)}] | ${within} | ${width} | ${before} | ${windows} | ${promotions} | ${edges} |`);
+    }
+  }
 }
 
 function print(name: string, f: AccuracyFigures): void {
@@ -69,7 +110,17 @@ export async function analyseFolder(dir: string): Promise<Analysis> {
 
 export async function benchAccuracy(names: string[], opts: { from?: string[]; out: string; writers: number; rate: number }): Promise<void> {
   if (opts.from?.length) {
-    for (const dir of opts.from) print(path.basename(dir), accuracy(await analyseFolder(dir)));
+    const rows: Array<{ name: string; f: AccuracyFigures }> = [];
+    for (const dir of opts.from) {
+      if (!existsSync(path.join(dir, 'results.json'))) {
+        console.error(`${dir}: no results.json (a run still going, or one that failed to start), left out`);
+        continue;
+      }
+      const f = accuracy(await analyseFolder(dir));
+      print(path.basename(dir), f);
+      rows.push({ name: path.basename(dir), f });
+    }
+    table(rows);
     return;
   }
   for (const name of names) {

@@ -133,6 +133,12 @@ function faultPhrase(c: Ctx): string {
       return c.tr('A planned switchover was made', 'Выполнено плановое переключение (switchover)');
     case 'none':
       return c.tr('No fault was injected', 'Отказ не вносился');
+    case 'leader-dcs-cut':
+    case 'leader-replicas-cut':
+    case 'leader-degraded':
+    case 'etcd-degraded':
+    case 'postgres-crash':
+    case 'disk-full':
     case 'other':
       return c.tr(`Fault ${c.md(f?.fault)} on ${who}${lasted}`, `Отказ ${c.md(f?.fault)} на ${who}${lasted}`);
   }
@@ -431,6 +437,16 @@ function mechanism(c: Ctx): string | null {
       );
     case 'all-patroni':
       return c.tr('With every database node down there was nothing to fail over to.', 'Когда упали все узлы с базой, переключаться было некуда.');
+    case 'leader-dcs-cut':
+      return c.tr(
+        `The leader lost etcd while its replicas did not: it could not renew its key and demoted itself within retry_timeout (${rt}) of its first failed renewal, and a replica took the key once it expired, ttl (${ttl}) after the last renewal.`,
+        `Лидер потерял связь с etcd, а реплики нет: он не смог продлить ключ и понизил себя через retry_timeout (${rt}) после первой неудачной попытки, а реплика забрала ключ, когда тот истёк — через ttl (${ttl}) после последнего продления.`,
+      );
+    case 'leader-replicas-cut':
+    case 'leader-degraded':
+    case 'etcd-degraded':
+    case 'postgres-crash':
+    case 'disk-full':
     case 'none':
     case 'other':
       return null;

@@ -112,7 +112,7 @@ describe('defaults', () => {
         keepalived: { advert_int_ms: 1000, nopreempt: true },
       },
       load: {
-        writers: { count: 1, rate: 20 },
+        writers: { count: 4, rate: 20 },
         readers: { count: 1, rate: 20 },
         rw_readers: { count: 0, rate: 1 },
         op_timeout_ms: 1000,
@@ -183,7 +183,7 @@ assertions:
     expect(exp.description).toBe('folded text');
     expect(exp.cluster.synchronous_mode).toBe('strict');
     expect(exp.cluster.haproxy).toEqual({ inter_ms: 500, fall: 3, rise: 1 });
-    expect(exp.load.writers).toEqual({ count: 1, rate: 'max' });
+    expect(exp.load.writers).toEqual({ count: 4, rate: 'max' });
     expect(exp.load.readers).toEqual({ count: 2, rate: 20 });
     expect(exp.steps.map((s) => s.kind)).toEqual(['inject', 'heal', 'wait', 'switchover', 'switchover', 'config', 'sleep']);
     expect(exp.steps[0]).toMatchObject({ at_ms: null, after_ms: 0, target: { kind: 'role', role: 'sync_standby' } });

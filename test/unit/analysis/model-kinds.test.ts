@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { analyse } from '../../../src/analysis/index.js';
+import { cutOf, modelFor } from '../../../src/analysis/model.js';
+import { FAULT_KINDS, FAULT_TARGETS } from '../../../src/cluster/types.js';
+import type { EventRecord, HistoryRecord, RunMeta } from '../../../src/history/types.js';
+import { fault, meta, run, series } from './build.js';
+
+function faults(h: HistoryRecord[], over: Partial<RunMeta> = {}) {
+  return analyse(run(h, null, { ended_ms: 100_000, ...over })).faults;
+}
+
+const writesDown = (...spans: Array<[number, number]>) =>
+  series('write', 'w1', 0, 100_000, 50, (t) => (spans.some(([a, b]) => t >= a && t < b) ? 'failed' : 'ok'));
+
+/** A fault whose injection's end carries the driver's detail (a partition names its peers last). */
+function withDetail(events: EventRecord[], detail: string): EventRecord[] {
+  return events.map((e) => (e.action === 'inject' && e.phase === 'end' ? { ...e, detail } : e));
+}
+
+describe('the fault model for partitions, degraded paths and PostgreSQL faults', () => {
+  it('reads whom a partition cut from the injection detail', () => {
+    const t = meta().topology;
+    expect(cutOf('dropped both ways with etcd1, etcd2, etcd3', t)).toEqual({ etcd_majority: true, patroni: 0, haproxy: 0 });
+    expect(cutOf('dropped both ways with patroni2, patroni3', t)).toEqual({ etcd_majority: false, patroni: 2, haproxy: 0 });
+    expect(cutOf(undefined, t)).toEqual({ etcd_majority: false, patroni: 0, haproxy: 0 });
+  });
+
+  it('has an entry for every fault kind on a replica and on the leader, and none says "no model"', () => {
+    const m = meta();
+    for (const kind of FAULT_KINDS) {
+      if (!FAULT_TARGETS[kind].nodes.includes('patroni')) continue;
+      expect(modelFor(kind, ['replica'], m), `${kind} on a replica`).not.toBeNull();
+      if (kind === 'replay-pause') continue; // a replica's fault
+      const detail = kind === 'partition' ? 'dropped both ways with etcd1, etcd2, etcd3' : undefined;
+      expect(modelFor(kind, ['leader'], m, detail), `${kind} on the leader`).not.toBeNull();
+    }
+  });
+
+  it('demotes a leader cut from etcd (failsafe off) and lets a replica take the key ttl after its last renewal', () => {
+    const h = [...withDetail(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000), 'dropped both ways with etcd1, etcd2, etcd3'), ...writesDown([20_000, 30_800])];
+    const t0 = Date.parse('2025-01-01T00:00:00.000Z');
+    // Its last loop renewed the key 1.2 s before the cut; the next one, 0.8 s after, cannot.
+    const text = ['00:00:08,805', '00:00:10,805'].map((at) => `2025-01-01 ${at} INFO: Lock owner: patroni1; I am patroni1`).join('\n');
+    const a = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString() }), logs: [{ node: 'patroni1', component: 'patroni', text }] });
+    const f = a.faults[0]!;
+    expect(f).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: true, effective_ms: 10_005, within: true, observed_ms: 10_850 });
+    // Key expiry 18.8 … 19.3 s after the cut, then takeover, promotion, rise, client; demotion 0.8 + 7.4 … 9.2 s (+ 0.5).
+    expect(f.predicted).toMatchObject({ lo_ms: 18_800 + 150 - (800 + 9200 + 500), hi_ms: 19_300 + 800 + 1200 + 500 + 250 - (800 + 7400) });
+    const failsafe = { ...meta().config, failsafe_mode: true };
+    const [on] = faults(withDetail(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000), 'dropped both ways with etcd1, etcd2, etcd3'), { config: failsafe });
+    expect(on).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: false, predicted: { lo_ms: 0, hi_ms: 0 } });
+  });
+
+  it('expects no outage when the leader is cut from its replicas only, or etcd is slowed down', () => {
+    const h = [
+      ...withDetail(fault(1000, 'partition', ['leader'], ['patroni1'], 20_000, 'a'), 'dropped both ways with patroni2, patroni3'),
+      ...fault(30_000, 'delay', ['etcd', 'etcd', 'etcd'], ['etcd1', 'etcd2', 'etcd3'], 60_000, 'b', 'etcd:all'),
+      ...fault(70_000, 'replay-pause', ['replica'], ['patroni2'], 80_000, 'c'),
+    ];
+    expect(faults(h).map((f) => [f.scenario, f.predicted?.hi_ms, f.within])).toEqual([
+      ['leader-replicas-cut', 0, true],
+      ['etcd-degraded', 0, true],
+      ['replica', 0, true],
+    ]);
+  });
+
+  it('bounds a degraded leader by a few timeouts, without a failover', () => {
+    const [lossy] = faults([...fault(1000, 'loss', ['leader'], ['patroni1'], 41_000), ...writesDown([5000, 6200])]);
+    expect(lossy).toMatchObject({ scenario: 'leader-degraded', disrupts: false, predicted: { lo_ms: 0, hi_ms: 3000 }, within: true });
+    const [starved] = faults([...fault(1000, 'cpu-starve', ['leader'], ['patroni1'], 41_000), ...writesDown([5000, 15_000])]);
+    expect(starved).toMatchObject({ scenario: 'leader-degraded', within: false, finding: 'slower' });
+  });
+
+  it('predicts a PostgreSQL crash from the next HA loop and the restart, and a full pg_wal from its heal', () => {
+    const [crash] = faults([...fault(1000, 'postgres-crash', ['leader'], ['patroni1']), ...writesDown([1005, 9000])]);
+    expect(crash).toMatchObject({ scenario: 'postgres-crash', predicted: { lo_ms: 1000, hi_ms: 14_750 }, within: true });
+    const [full] = faults([...fault(1000, 'disk-full', ['leader'], ['patroni1'], 21_000), ...writesDown([1005, 29_000])]);
+    expect(full!.predicted!.terms.map((t) => t.label)).toContain('pg_wal full for 20.095 s');
+    expect(full).toMatchObject({ scenario: 'disk-full', within: true });
+  });
+
+  it('keeps writes out until the old leader is back when no replica is fit to take over', () => {
+    const h = [
+      ...withDetail(fault(1000, 'partition', ['replica'], ['patroni2'], 80_000, 'lag'), 'dropped both ways with patroni1'),
+      ...fault(11_000, 'stop', ['replica'], ['patroni3'], 80_000, 'other'),
+      ...fault(13_000, 'kill', ['leader'], ['patroni1'], 43_000, 'crash'),
+      ...writesDown([13_005, 52_000]),
+    ];
+    const crash = faults(h).find((f) => f.id === 'crash')!;
+    expect(crash.combined_with?.story).toBe('no replica is fit to take over: writes wait until the old leader is back');
+    expect(crash.predicted!.terms.map((t) => t.label)).toContain('old leader down for 30.095 s');
+    expect(crash).toMatchObject({ within: true });
+    // With one replica left fit, the crash plays out as on its own.
+    const one = faults(h.filter((e) => !('id' in e) || e.id !== 'other')).find((f) => f.id === 'crash')!;
+    expect(one.combined_with?.story).toBe('a replica is left to take over: the fault plays out as on its own');
+  });
+});
