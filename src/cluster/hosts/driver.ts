@@ -279,11 +279,15 @@ export class HostsDriver implements ClusterDriver {
         const written: string[] = [];
         for (const s of h.services) {
           const cmd = `journalctl --no-pager -u ${shq(s.unit)} --since ${at(span.from)} --until ${at(span.to)} -o short-iso-precise`;
-          const r = unreachable
-            ? { code: -1, stdout: '', stderr: unreachable }
-            : await this.conn(h.name)
-                .run(cmd, { timeoutMs: this.lost.has(h.name) ? 5000 : 30_000 })
-                .catch((e: Error) => ((unreachable = e.message), { code: -1, stdout: '', stderr: e.message }));
+          let r = { code: -1, stdout: '', stderr: unreachable ?? '' };
+          if (!unreachable) {
+            try {
+              r = await this.conn(h.name).run(cmd, { timeoutMs: this.lost.has(h.name) ? 5000 : 30_000 });
+            } catch (e) {
+              unreachable = (e as Error).message;
+              r.stderr = unreachable;
+            }
+          }
           const file = path.join(dir, `${h.name}.${s.component}.log`);
           await writeFile(file, r.code === 0 ? r.stdout : `# ${cmd}\n# failed: ${r.stderr.trim()}\n${r.stdout}`);
           written.push(file);
