@@ -179,6 +179,12 @@ export type Component = (typeof COMPONENTS)[number];
 
 export interface ClusterDriver {
   readonly kind: 'local' | 'docker' | 'hosts';
+  /**
+   * Aborted, with a reason naming the node and what it failed to answer, when the driver loses a
+   * node it cannot drill without (a host that stops answering over SSH). The run then ends with
+   * verdict error after healing what it injected.
+   */
+  readonly failure?: AbortSignal;
   /** Brings a fresh cluster up (cleaning any leftovers first) and waits until it is healthy. */
   up(spec: ClusterSpec, opts?: UpOptions): Promise<ClusterAccess>;
   /** The HAProxy node that serves clients now (the VIP holder with keepalived), if the driver can tell. */

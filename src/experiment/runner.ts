@@ -57,8 +57,8 @@ async function liveSettings(access: ClusterAccess, spec: ClusterSpec): Promise<C
 /**
  * One whole drill: a fresh cluster, load and observers writing one history, the timeline of faults,
  * every fault healed whatever happens, a final read, analysis, assertions and results.json.
- * The run stops early on the caller's signal (Ctrl-C) and on a failure of its own recording (a full
- * disk); either way the cleanup below runs every step, and the cluster is torn down even if some fail.
+ * The run stops early on the caller's signal (Ctrl-C), on the driver's (a host lost) and on a
+ * failure of its own recording (a full disk); either way the cleanup below runs every step, and the cluster is torn down even if some fail.
  */
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<Results> {
   const { driver, outDir } = opts;
@@ -67,7 +67,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const spec = clusterSpec(exp);
   const source = opts.cluster ?? freshCluster(driver);
   const selfStop = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, selfStop.signal]) : selfStop.signal;
+  const signal = AbortSignal.any([opts.signal, selfStop.signal, driver.failure].filter((s): s is AbortSignal => s !== undefined));
   const record = (h: History) => {
     h.toFile(outDir);
     h.onError((err) => {

@@ -97,7 +97,7 @@ export const ResultsSchema = z.object({
   description: z.string().default(''),
   verdict: z.enum(['pass', 'fail', 'error']).default('error'),
   error: z.string().optional(),
-  driver: z.enum(['local', 'docker']).default('local'),
+  driver: z.enum(['local', 'docker', 'hosts']).default('local'),
   started_at: z.string().default(''),
   t0_wall: z.iso.datetime().optional(),
   duration_ms: num.default(0),

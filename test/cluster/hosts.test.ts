@@ -5,7 +5,7 @@
  * switch: the controller is SIGKILLed with a host isolated and the host heals itself. The bed is
  * removed at the end, also after a failure or a Ctrl-C.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -15,9 +15,10 @@ import { HostsDriver } from '../../src/cluster/hosts/driver.js';
 import { loadInventory } from '../../src/cluster/hosts/inventory.js';
 import { drillSeconds } from '../../src/cluster/hosts/plan.js';
 import { HostConnection } from '../../src/cluster/hosts/ssh.js';
-import { testbedDown, testbedUp, TESTBED_INVENTORY } from '../../src/cluster/hosts/testbed.js';
+import { SUDO_USER, testbedDown, testbedUp, TESTBED_INVENTORY } from '../../src/cluster/hosts/testbed.js';
 import { getJson } from '../../src/cluster/patroni-api.js';
-import { loadExperiment, PROJECT_ROOT } from '../../src/experiment/load.js';
+import { parse as parseYaml, stringify } from 'yaml';
+import { loadExperiment, parseExperimentText, PROJECT_ROOT } from '../../src/experiment/load.js';
 import { runExperiment } from '../../src/experiment/runner.js';
 import type { Results } from '../../src/results/types.js';
 import { waitFor } from '../../src/util/time.js';
@@ -28,7 +29,12 @@ let outRoot: string;
 
 const onSignal = () => void testbedDown().finally(() => process.exit(130));
 
+/** PDRILL_TESTBED_REUSE=1: run against the bed `npm run testbed -- up` left, and leave it up (for working on one test). */
+const reuse = process.env.PDRILL_TESTBED_REUSE === '1';
+
 beforeAll(async () => {
+  outRoot = await mkdtemp(path.join(tmpdir(), 'drill-hosts-'));
+  if (reuse) return;
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const t = performance.now();
@@ -39,11 +45,10 @@ beforeAll(async () => {
     `test bed: image ${f.built ? 'built' : 'cached'} ${f.seconds.image.toFixed(1)} s; 8 hosts booted ${f.seconds.boot.toFixed(1)} s; ` +
       `services healthy ${f.seconds.healthy.toFixed(1)} s later (hosts up and healthy ${(f.seconds.boot + f.seconds.healthy).toFixed(1)} s)`,
   );
-  outRoot = await mkdtemp(path.join(tmpdir(), 'drill-hosts-'));
 }, 2_400_000);
 
 afterAll(async () => {
-  await testbedDown();
+  if (!reuse) await testbedDown();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (outRoot) await rm(outRoot, { recursive: true, force: true });
@@ -57,7 +62,7 @@ async function traces(): Promise<string[]> {
     inv.hosts.map(async (h) => {
       const c = new HostConnection(h.name, h.ssh);
       try {
-        const r = await c.run("systemctl list-units --all --plain --no-legend 'pdrill-*'; nft list table inet pdrill_isolate 2>/dev/null | head -n1");
+        const r = await c.run("systemctl list-units --all --plain --no-legend 'pdrill-*'; nft list tables 2>/dev/null | grep pdrill; iptables -S | grep pdrill");
         return r.stdout.split('\n').filter(Boolean).map((l) => `${h.name}: ${l}`);
       } finally {
         c.close();
@@ -198,5 +203,151 @@ describe('hosts driver on the test bed', () => {
     expect(found.some((l) => l.includes('left by an earlier run: fired pdrill-heal-pause-patroni'))).toBe(true);
     expect(await traces()).toEqual([]);
     await getJson(`${access.patroni[replica]}/patroni`, 2000);
+  });
+
+  it('a host that stops answering mid-drill ends it with verdict error after healing the rest; the next run removes what it left', async () => {
+    // Two faults: a replica's Patroni stopped, then etcd on etcd3 (a minority: the cluster keeps its
+    // quorum); then etcd3 freezes whole, as a hung VM would.
+    const exp = parseExperimentText(
+      [
+        'name: host-lost',
+        'description: a host freezes while a fault is on it',
+        'steps:',
+        '  - { at: 3s, inject: stop, target: replica, id: f1 }',
+        '  - { at: 4s, inject: stop, target: "etcd:1", id: f2 }',
+        '  - { after: 60s, heal: f2 }',
+        '  - { heal: f1 }',
+        'assertions: []',
+      ].join('\n'),
+      path.join(outRoot, 'host-lost.yaml'),
+    );
+    const lost = 'pdrill-tb-etcd3';
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY, deadmanSeconds: 600, print: (l) => console.error(l) });
+    const t0 = performance.now();
+    const run = runExperiment(exp, { driver, outDir: path.join(outRoot, 'host-lost'), progress: (m) => console.error(`host-lost: ${m}`) });
+    await waitFor(
+      'the fault on etcd3',
+      async () => ((await execa('docker', ['exec', lost, 'systemctl', 'list-units', '--plain', '--no-legend', 'pdrill-heal-stop-etcd-*'])).stdout.trim() ? true : undefined),
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    await execa('docker', ['pause', lost]);
+    const paused = performance.now();
+    let r: Results;
+    try {
+      r = await run;
+    } finally {
+      await execa('docker', ['unpause', lost]);
+    }
+    driver.close();
+    figures.push(`host lost mid-drill: the run ended with verdict ${r.verdict} ${seconds(performance.now() - paused)} after etcd3 froze (run ${seconds(performance.now() - t0)}): ${r.error}`);
+    expect(r.verdict).toBe('error');
+    expect(r.error).toMatch(/host etcd3 stopped answering during the drill .*no answer to SSH keepalives/);
+    // The fault on the host that still answered was healed: its Patroni runs again.
+    const replica = r.events.find((e) => e.action === 'inject' && e.id === 'f1' && e.phase === 'end')!.nodes![0]!;
+    const inv = await loadInventory(TESTBED_INVENTORY);
+    const replicaHost = inv.hosts.find((h) => h.name === replica)!;
+    await waitFor('the replica healed', () => getJson(`http://${replicaHost.ssh.address}:8008/patroni`, 1000).then(() => true), { timeoutMs: 30_000, intervalMs: 250 });
+    // etcd3's fault outlived the run: its etcd is still stopped, its dead-man switch still armed.
+    expect((await execa('docker', ['exec', lost, 'systemctl', 'is-active', 'etcd.service'], { reject: false })).stdout.trim()).toBe('inactive');
+    const found: string[] = [];
+    await new HostsDriver({ inventory: TESTBED_INVENTORY, print: (l) => found.push(l) }).down();
+    expect(found.filter((l) => l.startsWith('etcd3: left by an earlier run: fired pdrill-heal-stop-etcd-'))).toHaveLength(1);
+    expect(await traces()).toEqual([]);
+    expect((await execa('docker', ['exec', lost, 'systemctl', 'is-active', 'etcd.service'], { reject: false })).stdout.trim()).toBe('active');
+  });
+
+  it('partition, loss and postgres-crash through the host\'s own tools, each healed, never cutting the control connection', async () => {
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY, deadmanSeconds: 120, print: (l) => console.error(l) });
+    const access = await driver.attach();
+    try {
+      const replica = driver.discovery.patroni.find((p) => p.role !== 'leader')!;
+      const onReplica = (cmd: string) => execa('docker', ['exec', `pdrill-tb-${replica.host}`, 'sh', '-c', cmd], { reject: false });
+      // A TCP connection from the replica to an etcd host's client port: 0 when it opens, 124 when it times out (dropped).
+      const connect = async (address: string) => (await onReplica(`timeout 2 bash -c '</dev/tcp/${address}/2379'`)).exitCode;
+      const etcdAnswers = async () => (await connect('10.214.0.11')) === 0;
+      const etcdCut = async () => (await connect('10.214.0.11')) === 124;
+      expect(await etcdAnswers()).toBe(true);
+
+      // Partition from etcd1 only: etcd1 unreachable from the replica, this machine still reaches its REST API.
+      await driver.inject('partition', replica.member, { peers: ['etcd1'], direction: 'both' });
+      figures.push(`partition over SSH: took effect ${driver.lastInjectDelayMs?.toFixed(1)} ms after inject()`);
+      expect(await etcdCut()).toBe(true);
+      expect(await connect('10.214.0.12')).toBe(0);
+      await getJson(`${access.patroni[replica.member]}/patroni`, 2000);
+      await driver.heal('partition', replica.member);
+      expect(await etcdAnswers()).toBe(true);
+
+      // Loss of every packet to etcd1 (100 %, so that the check is certain), in its own table.
+      await driver.inject('loss', replica.member, { peers: ['etcd1'], loss_pct: 100 });
+      expect((await onReplica('nft list tables')).stdout).toMatch(/pdrill_loss/);
+      expect(await etcdCut()).toBe(true);
+      await driver.heal('loss', replica.member);
+      expect(await etcdAnswers()).toBe(true);
+
+      // postgres-crash: the postmaster dies, Patroni starts a new one.
+      const before = await getJson<{ postmaster_start_time?: string }>(`${access.patroni[replica.member]}/patroni`, 2000);
+      await driver.inject('postgres-crash', replica.member);
+      await waitFor(
+        'Patroni to restart the crashed postmaster',
+        async () => {
+          const v = await getJson<{ postmaster_start_time?: string; state?: string }>(`${access.patroni[replica.member]}/patroni`, 2000);
+          return v.state === 'running' && v.postmaster_start_time !== before.postmaster_start_time ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      await driver.heal('postgres-crash', replica.member);
+      await expect(driver.inject('disk-full', replica.member)).rejects.toThrow(/real pg_wal volume/);
+    } finally {
+      driver.close();
+    }
+    expect(await traces()).toEqual([]);
+  });
+
+  it('logs in as a non-root user with sudo through ssh-agent, and isolates a host without nft through iptables', async () => {
+    const inv = parseYaml(await readFile(TESTBED_INVENTORY, 'utf8')) as { ssh: Record<string, unknown> };
+    const agent = await execa('ssh-agent', ['-s']);
+    const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(agent.stdout)![1]!;
+    const agentPid = Number(/SSH_AGENT_PID=(\d+);/.exec(agent.stdout)![1]);
+    const savedSock = process.env.SSH_AUTH_SOCK;
+    const file = path.join(outRoot, 'inventory-agent.yaml');
+    let hidden: string | null = null;
+    try {
+      await execa('ssh-add', [path.join(path.dirname(TESTBED_INVENTORY), 'id_ed25519')], { env: { SSH_AUTH_SOCK: sock } });
+      process.env.SSH_AUTH_SOCK = sock;
+      await writeFile(file, stringify({ ...inv, ssh: { user: SUDO_USER, agent: true } }));
+      const hosts = await loadInventory(file);
+      expect(hosts.hosts.every((h) => h.ssh.sudo && h.ssh.agent === sock && !h.ssh.privateKey)).toBe(true);
+      const c = new HostConnection('etcd1', hosts.hosts.find((h) => h.name === 'etcd1')!.ssh);
+      try {
+        expect((await c.check('id -un', { asLoginUser: true })).trim()).toBe(SUDO_USER);
+        expect((await c.check('id -un')).trim()).toBe('root');
+        expect((await c.quick('id -un')).stdout.trim()).toBe('root');
+      } finally {
+        c.close();
+      }
+
+      const driver = new HostsDriver({ inventory: file, deadmanSeconds: 120, print: (l) => console.error(l) });
+      const access = await driver.attach();
+      const replica = driver.discovery.patroni.find((p) => p.role !== 'leader')!;
+      hidden = `pdrill-tb-${replica.host}`;
+      await execa('docker', ['exec', hidden, 'mv', '/usr/sbin/nft', '/usr/sbin/nft.hidden']);
+      try {
+        await driver.inject('isolate', replica.member);
+        await expect(getJson(`${access.patroni[replica.member]}/patroni`, 1000)).rejects.toThrow();
+        const rules = (await execa('docker', ['exec', hidden, 'iptables', '-S', 'pdrill-in'])).stdout;
+        expect(rules).toContain('-j DROP');
+        await driver.heal('isolate', replica.member);
+        await getJson(`${access.patroni[replica.member]}/patroni`, 2000);
+      } finally {
+        driver.close();
+      }
+      expect((await execa('docker', ['exec', hidden, 'iptables', '-S'])).stdout).not.toContain('pdrill');
+      expect(await traces()).toEqual([]);
+    } finally {
+      if (hidden) await execa('docker', ['exec', hidden, 'mv', '/usr/sbin/nft.hidden', '/usr/sbin/nft']).catch(() => {});
+      if (savedSock === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = savedSock;
+      process.kill(agentPid);
+    }
   });
 });

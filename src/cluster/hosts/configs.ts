@@ -10,6 +10,8 @@ export interface PatroniFileFacts {
   rest: string;
   /** host:port of PostgreSQL as Patroni advertises it. */
   postgres: string;
+  /** PostgreSQL's data directory (its postmaster.pid names the postmaster). */
+  dataDir: string | null;
 }
 
 /** /etc/patroni/config.yml (or the inventory's path). */
@@ -18,7 +20,7 @@ export function parsePatroniConfig(text: string, where: string): PatroniFileFact
     name?: string;
     scope?: string;
     restapi?: { connect_address?: string; listen?: string };
-    postgresql?: { connect_address?: string; listen?: string };
+    postgresql?: { connect_address?: string; listen?: string; data_dir?: string };
   };
   const pick = (a: string | undefined, b: string | undefined, what: string) => {
     // listen may be "0.0.0.0:8008" or "*:5432": not an address to connect to.
@@ -32,6 +34,7 @@ export function parsePatroniConfig(text: string, where: string): PatroniFileFact
     scope: String(doc.scope ?? ''),
     rest: pick(doc.restapi?.connect_address, doc.restapi?.listen, 'restapi'),
     postgres: pick(doc.postgresql?.connect_address, doc.postgresql?.listen, 'postgresql'),
+    dataDir: doc.postgresql?.data_dir ?? null,
   };
 }
 

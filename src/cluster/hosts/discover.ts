@@ -5,7 +5,7 @@ import { parseHaproxyConfig, parseKeepalivedConfig, parsePatroniConfig, parseSsh
 import type { Inventory, InventoryHost } from './inventory.js';
 import { findTablesInOutput } from '../../grade/extract/patronictl.js';
 import type { ListedMember } from '../../grade/types.js';
-import { isReplicating, memberRole, postgresVersion } from './patroni-versions.js';
+import { isReplicating, normaliseRole, postgresVersion } from '../roles.js';
 import { shq, type HostConnection } from './ssh.js';
 
 export interface UnitFacts {
@@ -32,6 +32,7 @@ export interface PatroniFacts {
   scope: string;
   rest: string;
   postgres: { host: string; port: number };
+  dataDir: string | null;
   version: string;
   role: string;
   state: string;
@@ -54,7 +55,8 @@ export interface Discovery {
 export type Connections = Map<string, HostConnection>;
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.trim() ?? '';
-const TIMEOUT = 10_000;
+// Generous: on a loaded host sshd, sudo and systemctl can take seconds each; still bounded.
+const TIMEOUT = 30_000;
 
 async function hostFacts(h: InventoryHost, c: HostConnection): Promise<HostFacts> {
   const [sshConn, systemd, ...units] = await Promise.all([
@@ -115,8 +117,9 @@ export async function discover(inv: Inventory, conns: Connections): Promise<Disc
         scope: file.scope,
         rest,
         postgres: splitHostPort(file.postgres, 5432),
+        dataDir: file.dataDir,
         version: view.patroni?.version ?? 'unknown',
-        role: memberRole(view.role),
+        role: normaliseRole(view.role) ?? 'unknown',
         // 4.x: state running + replication_state streaming; 2.1–3.x: state running only.
         state: view.replication_state ?? view.state ?? 'unknown',
         timeline: view.timeline ?? null,

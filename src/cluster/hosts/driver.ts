@@ -1,12 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, FaultTarget, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
-import { armedInject, cleanupCommand, deadmanUnit, disarmedHeal, faultCommands } from './commands.js';
+import type { ClusterAccess, ClusterDriver, ClusterSpec, Component, FaultKind, FaultParams, FaultTarget, NodeInfo, NodeKind, UpOptions, Versions } from '../types.js';
+import {
+  armedInject,
+  cleanupCommand,
+  deadmanUnit,
+  disarmedHeal,
+  faultCommands,
+  filterId,
+  removeFiltersCommand,
+  type FaultCommands,
+  type FaultContext,
+} from './commands.js';
 import { discover, formatDiscovery, vipHolder, type Discovery } from './discover.js';
 import { loadInventory, type HostService, type Inventory } from './inventory.js';
-import { patronictlArgs } from './patroni-versions.js';
-import { HostConnection, shq } from './ssh.js';
+import { patronictlArgs } from '../roles.js';
+import { HostConnection, short, shq } from './ssh.js';
 
 export interface HostsDriverOptions {
   /** The inventory file (YAML). */
@@ -25,6 +35,11 @@ export interface FaultPlace {
 }
 
 const MAIN_KINDS: NodeKind[] = ['patroni', 'haproxy', 'etcd'];
+/** Faults made of packet filter rules in a table or chains of their own. */
+const FILTER_FAULTS = new Set<FaultKind>(['partition', 'loss']);
+/** The step's fault id, when the caller passes one (the faults interpreter's tag). */
+const tagOf = (params: FaultParams): string | undefined => (params as FaultParams & { tag?: string }).tag;
+const faultKey = (fault: FaultKind, target: FaultTarget, tag: string | undefined) => `${fault}|${target}|${tag ?? ''}`;
 const FAULT_TIMEOUT_MS = 15_000;
 /** A stop waits for the service to shut down (Patroni: TimeoutSec=30 in Debian's unit). */
 const STOP_TIMEOUT_MS = 60_000;
@@ -43,17 +58,32 @@ export class HostsDriver implements ClusterDriver {
   private found: Discovery | null = null;
   /** Node name → the host it lives on and its main component. */
   private nodes = new Map<string, { host: string; component: Component }>();
-  /** Armed dead-man switches of open faults, by fault and target. */
-  private readonly armed = new Map<string, string>();
+  /** Open faults' dead-man switches and commands, by fault, target and tag. */
+  private readonly armed = new Map<string, { unit: string; cmds: FaultCommands }>();
   private serial = 0;
   /** Tells this process's dead-man switches from another's (a by-hand `cluster fault` in a second shell). */
   private readonly tag = Date.now().toString(36);
   /** When the last injected fault started on its host, measured from the inject() call (ms). */
   lastInjectDelayMs: number | null = null;
+  /** Aborted, with the host and what it failed to answer, when a host is lost while a drill runs on the cluster. */
+  private failing = new AbortController();
+  /** Between up() and down(): a lost connection then is a lost host, not a tool's own close. */
+  private drilling = false;
+  /** Hosts whose connection was lost during this drill: their log collection is not waited for. */
+  private readonly lost = new Set<string>();
   private readonly say: (line: string) => void;
 
   constructor(private readonly opts: HostsDriverOptions) {
     this.say = opts.print ?? ((l) => console.error(l));
+  }
+
+  /**
+   * Aborts when a host stops answering or drops its SSH connection during a drill, whether or not a
+   * fault acts on it: a drill on a cluster the tool can no longer reach or heal must end, with verdict
+   * error, after healing what it injected elsewhere.
+   */
+  get failure(): AbortSignal {
+    return this.failing.signal;
   }
 
   get deadmanSeconds(): number {
@@ -97,6 +127,7 @@ export class HostsDriver implements ClusterDriver {
     }
     for (const line of formatDiscovery(d).split('\n')) progress(line);
     await this.createScratch();
+    this.drilling = true;
     return { ...access, app: { ...access.app, database: this.inventory!.scratchDatabase } };
   }
 
@@ -106,49 +137,102 @@ export class HostsDriver implements ClusterDriver {
 
   /** Heals anything still armed, drops the scratch database, closes the connections; the cluster keeps running. */
   async down(): Promise<void> {
+    this.drilling = false;
     await this.load();
     const errors: string[] = [];
     await this.removeLeftovers().catch((e: Error) => errors.push(e.message));
     await this.dropScratch().catch((e: Error) => errors.push(`scratch database: ${e.message}`));
     this.armed.clear();
     this.close();
+    this.lost.clear();
+    // The next drill with this driver starts with a signal of its own.
+    if (this.failing.signal.aborted) this.failing = new AbortController();
     if (errors.length) throw new Error(errors.join('; '));
   }
 
   close(): void {
+    this.drilling = false;
     for (const c of this.conns.values()) c.close();
   }
 
   /** The commands a fault runs, exactly as inject and heal send them (for --dry-run). */
-  faultPlan(fault: FaultKind, target: FaultTarget): { place: FaultPlace; inject: string; heal: string } {
-    const place = this.place(fault, target);
-    const host = this.discovery.hosts.find((h) => h.name === place.host)!;
-    const cmds = faultCommands(fault, place.unit, host.control);
-    const unit = deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, `${this.tag}${this.serial + 1}`);
+  faultPlan(fault: FaultKind, target: FaultTarget, params: FaultParams = {}): { place: FaultPlace; inject: string; heal: string } {
+    const { place, unit, cmds } = this.prepareFault(fault, target, params, `${this.tag}${this.serial + 1}`);
     return { place, inject: armedInject(unit, this.deadmanSeconds, cmds), heal: disarmedHeal(unit, cmds) };
   }
 
-  async inject(fault: FaultKind, target: FaultTarget): Promise<void> {
+  /**
+   * Arms the fault's dead-man switch and injects it, in one command on its host. `params.tag` (the
+   * step's fault id, when the caller gives one) keys the fault, so that a heal with the same tag
+   * removes only this fault's switch and rules.
+   */
+  async inject(fault: FaultKind, target: FaultTarget, params: FaultParams = {}): Promise<void> {
     const started = Date.now();
-    const place = this.place(fault, target);
-    const host = this.discovery.hosts.find((h) => h.name === place.host)!;
-    const cmds = faultCommands(fault, place.unit, host.control);
-    const unit = deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, `${this.tag}${++this.serial}`);
-    this.armed.set(`${fault}|${target}`, unit);
+    const { place, unit, cmds } = this.prepareFault(fault, target, params, `${this.tag}${++this.serial}`);
+    const key = faultKey(fault, target, tagOf(params));
+    this.armed.set(key, { unit, cmds });
     const out = await this.onHost(place.host, armedInject(unit, this.deadmanSeconds, cmds), fault === 'stop' ? STOP_TIMEOUT_MS : FAULT_TIMEOUT_MS);
     const at = Number.parseFloat(out.trim().split('\n')[0] ?? '');
     // Meaningful where the host's clock is this machine's (the test bed); elsewhere an estimate.
     if (Number.isFinite(at)) this.lastInjectDelayMs = at * 1000 - started;
   }
 
-  async heal(fault: FaultKind, target: FaultTarget): Promise<void> {
+  async heal(fault: FaultKind, target: FaultTarget, tag?: string): Promise<void> {
+    const key = faultKey(fault, target, tag);
+    const mine = this.armed.get(key);
+    const place = this.place(fault, target);
+    // A fault injected by another process (`cluster fault`, then `cluster heal`): its switch by
+    // pattern, and for rule faults every table or chain of its kind on the host.
+    const command = mine
+      ? disarmedHeal(mine.unit, mine.cmds)
+      : FILTER_FAULTS.has(fault)
+        ? `${removeFiltersCommand(filterId(fault, ''))} && ${disarmedHeal(deadmanUnit(fault, this.switchSubject(place), '*'), { inject: '', heal: 'true' })}`
+        : disarmedHeal(deadmanUnit(fault, this.switchSubject(place), '*'), this.prepareFault(fault, target, {}, 'x').cmds);
+    await this.onHost(place.host, command, STOP_TIMEOUT_MS);
+    this.armed.delete(key);
+  }
+
+  /** Where a fault acts, its dead-man switch's name and its commands, before anything runs. */
+  private prepareFault(fault: FaultKind, target: FaultTarget, params: FaultParams, unique: string): { place: FaultPlace; unit: string; cmds: FaultCommands } {
     const place = this.place(fault, target);
     const host = this.discovery.hosts.find((h) => h.name === place.host)!;
-    const key = `${fault}|${target}`;
-    // A fault injected by another process (`cluster fault`, then `cluster heal`): its switch by pattern.
-    const unit = this.armed.get(key) ?? deadmanUnit(fault, place.component === 'host' ? place.host : place.unit, '*');
-    await this.onHost(place.host, disarmedHeal(unit, faultCommands(fault, place.unit, host.control)), STOP_TIMEOUT_MS);
-    this.armed.delete(key);
+    const ctx: FaultContext = {
+      control: host.control,
+      id: filterId(fault, unique),
+      ...(params.direction ? { direction: params.direction } : {}),
+      ...(params.loss_pct !== undefined ? { loss_pct: params.loss_pct } : {}),
+      dataDir: this.discovery.patroni.find((p) => p.host === place.host)?.dataDir ?? null,
+    };
+    if (fault === 'partition' || fault === 'loss') ctx.peers = this.peerAddresses(place.host, params.peers, fault === 'partition');
+    const tag = tagOf(params);
+    const unit = deadmanUnit(fault, this.switchSubject(place), `${tag ? `${tag.replace(/[^a-zA-Z0-9]/g, '')}-` : ''}${unique}`);
+    return { place, unit, cmds: faultCommands(fault, place.unit, ctx) };
+  }
+
+  private switchSubject(place: FaultPlace): string {
+    return place.component === 'host' ? place.host : place.unit;
+  }
+
+  /**
+   * The addresses a partition or loss acts on: the named peers' hosts (their SSH address and, for
+   * Patroni, the address PostgreSQL and the REST API advertise), or with none named every other host
+   * (partition) or every destination (loss: an empty list).
+   */
+  private peerAddresses(self: string, peers: string[] | undefined, everyOther: boolean): string[] {
+    const inv = this.inventory!;
+    const hosts = peers?.length
+      ? peers.map((p) => {
+          const n = this.nodes.get(p.split('/')[0]!);
+          if (!n) throw new Error(`no node named "${p}" among the peers (nodes: ${[...this.nodes.keys()].join(', ')})`);
+          return n.host;
+        })
+      : everyOther
+        ? inv.hosts.map((h) => h.name)
+        : [];
+    const addresses = hosts
+      .filter((h) => h !== self)
+      .flatMap((h) => [inv.hosts.find((x) => x.name === h)!.ssh.address, ...this.discovery.patroni.filter((p) => p.host === h).map((p) => p.postgres.host)]);
+    return [...new Set(addresses)];
   }
 
   async activeHaproxy(): Promise<string | null> {
@@ -179,23 +263,39 @@ export class HostsDriver implements ClusterDriver {
     return v;
   }
 
-  /** Each unit's journal for the run's span, one file per host and component under <outDir>/logs/. */
+  /**
+   * Each unit's journal for the run's span, one file per host and component under <outDir>/logs/.
+   * A host lost during the drill, or whose first journal does not come, gets files that say why
+   * instead of one timeout per unit.
+   */
   async collectLogs(outDir: string, span: { from: Date; to: Date }): Promise<string[]> {
     await this.load();
     const dir = path.join(outDir, 'logs');
     await mkdir(dir, { recursive: true });
     const at = (d: Date) => `@${(d.getTime() / 1000).toFixed(3)}`;
-    const written: string[] = [];
-    for (const h of this.inventory!.hosts) {
-      for (const s of h.services) {
-        const cmd = `journalctl --no-pager -u ${shq(s.unit)} --since ${at(span.from)} --until ${at(span.to)} -o short-iso-precise`;
-        const r = await this.conn(h.name).run(cmd, { timeoutMs: 30_000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
-        const file = path.join(dir, `${h.name}.${s.component}.log`);
-        await writeFile(file, r.code === 0 ? r.stdout : `# ${cmd}\n# failed: ${r.stderr.trim()}\n${r.stdout}`);
-        written.push(file);
-      }
-    }
-    return written;
+    const files = await Promise.all(
+      this.inventory!.hosts.map(async (h) => {
+        let unreachable: string | null = null;
+        const written: string[] = [];
+        for (const s of h.services) {
+          const cmd = `journalctl --no-pager -u ${shq(s.unit)} --since ${at(span.from)} --until ${at(span.to)} -o short-iso-precise`;
+          let r = { code: -1, stdout: '', stderr: unreachable ?? '' };
+          if (!unreachable) {
+            try {
+              r = await this.conn(h.name).run(cmd, { timeoutMs: this.lost.has(h.name) ? 5000 : 30_000 });
+            } catch (e) {
+              unreachable = (e as Error).message;
+              r.stderr = unreachable;
+            }
+          }
+          const file = path.join(dir, `${h.name}.${s.component}.log`);
+          await writeFile(file, r.code === 0 ? r.stdout : `# ${cmd}\n# failed: ${r.stderr.trim()}\n${r.stdout}`);
+          written.push(file);
+        }
+        return written;
+      }),
+    );
+    return files.flat();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -203,14 +303,28 @@ export class HostsDriver implements ClusterDriver {
   /** The inventory, and a (lazily opened) connection per host. */
   private async load(): Promise<void> {
     this.inventory ??= await loadInventory(this.opts.inventory);
-    for (const h of this.inventory.hosts) if (!this.conns.has(h.name)) this.conns.set(h.name, new HostConnection(h.name, h.ssh));
+    for (const h of this.inventory.hosts) {
+      if (!this.conns.has(h.name)) this.conns.set(h.name, new HostConnection(h.name, h.ssh, (why) => this.hostLost(h.name, why)));
+    }
   }
 
   /** A fault's command, in the host's long-lived shell; a non-zero exit is an error quoting its output. */
   private async onHost(host: string, command: string, timeoutMs: number): Promise<string> {
-    const r = await this.conn(host).quick(command, timeoutMs);
+    const r = await this.conn(host)
+      .quick(command, timeoutMs)
+      .catch((err: Error) => {
+        // A lost connection says nothing of what it interrupted: the host and the command, always.
+        throw new Error(err.message.includes('`') ? err.message : `${err.message} (running \`${short(command)}\`)`);
+      });
     if (r.code !== 0) throw new Error(`${host}: \`${command}\` exited ${r.code}: ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`);
     return r.stdout;
+  }
+
+  private hostLost(host: string, why: string): void {
+    if (!this.drilling) return;
+    this.lost.add(host);
+    this.say(`${host}: lost: ${why}`);
+    if (!this.failing.signal.aborted) this.failing.abort(new Error(`host ${host} stopped answering during the drill (${why})`));
   }
 
   private conn(host: string): HostConnection {
@@ -230,8 +344,8 @@ export class HostsDriver implements ClusterDriver {
     const [nodeName, sub] = target.split('/') as [string, string | undefined];
     const node = this.nodes.get(nodeName);
     if (!node) throw new Error(`no node named "${nodeName}" (nodes: ${[...this.nodes.keys()].join(', ')})`);
-    if (fault === 'isolate' && !sub) return { host: node.host, unit: '', component: 'host' };
-    const component = fault === 'kill-patroni' ? 'patroni' : ((sub as Component | undefined) ?? node.component);
+    if ((fault === 'isolate' || FILTER_FAULTS.has(fault)) && !sub) return { host: node.host, unit: '', component: 'host' };
+    const component = fault === 'kill-patroni' || fault === 'postgres-crash' ? 'patroni' : ((sub as Component | undefined) ?? node.component);
     return { host: node.host, unit: this.service(node.host, component).unit, component };
   }
 

@@ -18,6 +18,9 @@ export interface RunOptions {
   asLoginUser?: boolean;
 }
 
+const KEEPALIVE_INTERVAL_MS = 2000;
+const KEEPALIVE_COUNT = 5;
+
 /** `'…'` quoting for a POSIX shell. */
 export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -32,9 +35,14 @@ export class HostConnection {
   /** The host key's fingerprint as seen at connection time ("SHA256:…"). */
   fingerprint: string | null = null;
 
+  /**
+   * onLost hears of an established connection that ended without close(): the keepalive got no
+   * answer for KEEPALIVE_MS (a frozen or unplugged host) or the host dropped it (a reboot).
+   */
   constructor(
     readonly name: string,
     private readonly target: SshTarget,
+    private readonly onLost?: (reason: string) => void,
   ) {}
 
   private connect(): Promise<Client> {
@@ -49,8 +57,8 @@ export class HostConnection {
         username: t.user,
         readyTimeout: t.connectTimeoutMs,
         // A host that stops answering (isolated by someone else, powered off) is noticed in seconds.
-        keepaliveInterval: 2000,
-        keepaliveCountMax: 5,
+        keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+        keepaliveCountMax: KEEPALIVE_COUNT,
         hostVerifier: (key: Buffer) => {
           this.fingerprint = `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
           if (t.hostKey && t.hostKey.replace(/=+$/, '') !== this.fingerprint) {
@@ -63,19 +71,32 @@ export class HostConnection {
         ...(t.passphrase !== undefined ? { passphrase: t.passphrase } : {}),
         ...(t.agent ? { agent: t.agent } : {}),
       };
+      let ready = false;
+      let lostReason: string | null = null;
       c.once('ready', () => {
+        ready = true;
         // Small command packets go out at once, not after Nagle's wait for the previous one's ACK.
         c.setNoDelay(true);
         this.client = c;
         this.connecting = null;
         resolve(c);
       });
-      c.once('error', (err) => {
-        this.connecting = null;
-        reject(new Error(`ssh ${this.name} (${t.user}@${t.address}:${t.port}): ${mismatch ?? err.message}`));
+      // Every error, also after 'ready' (a keepalive timeout): an unheard 'error' event would end the process.
+      c.on('error', (err: Error & { level?: string }) => {
+        if (!ready) {
+          this.connecting = null;
+          reject(new Error(`ssh ${this.name} (${t.user}@${t.address}:${t.port}): ${mismatch ?? err.message}`));
+          return;
+        }
+        lostReason ??=
+          err.level === 'client-timeout' ? `no answer to SSH keepalives for ${KEEPALIVE_INTERVAL_MS * KEEPALIVE_COUNT} ms` : `SSH connection error: ${err.message}`;
       });
       c.on('close', () => {
-        if (this.client === c) this.client = null;
+        // close() forgets its client first: only a connection still current when it ends was lost.
+        if (this.client !== c) return;
+        this.client = null;
+        this.shell = null;
+        if (ready) this.onLost?.(`ssh ${this.name} (${t.user}@${t.address}:${t.port}): ${lostReason ?? 'the host closed the SSH connection'}`);
       });
       c.connect(cfg);
     });
@@ -102,7 +123,7 @@ export class HostConnection {
         });
       }),
       Math.max(1, deadline - Date.now()),
-      () => `ssh ${this.name}: \`${command.length > 80 ? `${command.slice(0, 77)}...` : command}\` did not finish within ${timeoutMs} ms`,
+      () => `ssh ${this.name}: \`${short(command)}\` did not finish within ${timeoutMs} ms`,
     );
   }
 
@@ -126,7 +147,7 @@ export class HostConnection {
       const shell = await withDeadline(this.openShell(), timeoutMs, () => `ssh ${this.name}: no shell within ${timeoutMs} ms`);
       const marker = `__pdrill_done_${++this.serial}_`;
       return withDeadline(
-        new Promise<RemoteResult>((resolve) => {
+        new Promise<RemoteResult>((resolve, reject) => {
           let out = '';
           const onData = (d: Buffer) => {
             out += d.toString();
@@ -137,10 +158,14 @@ export class HostConnection {
             resolve({ code: Number.isFinite(code) ? code : 255, stdout: out.slice(0, at), stderr: '' });
           };
           shell.on('data', onData);
+          shell.once('close', () => {
+            shell.off('data', onData);
+            reject(new Error(`ssh ${this.name}: the connection ended during \`${short(command)}\``));
+          });
           shell.write(`{ ${command}\n} </dev/null 2>&1; echo "${marker}$?"\n`);
         }),
         timeoutMs,
-        () => `ssh ${this.name}: \`${command.length > 80 ? `${command.slice(0, 77)}...` : command}\` did not finish within ${timeoutMs} ms`,
+        () => `ssh ${this.name}: \`${short(command)}\` did not finish within ${timeoutMs} ms`,
       ).catch((err: Error) => {
         // A command that hangs leaves the shell busy: the next one gets a fresh shell.
         this.shell?.close();
@@ -173,10 +198,14 @@ export class HostConnection {
   close(): void {
     this.shell?.close();
     this.shell = null;
-    this.client?.end();
+    const c = this.client;
     this.client = null;
+    c?.end();
   }
 }
+
+/** A command as an error quotes it: the first 80 characters. */
+export const short = (command: string) => (command.length > 80 ? `${command.slice(0, 77)}...` : command);
 
 function withDeadline<T>(p: Promise<T>, ms: number, why: () => string): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -15,7 +15,7 @@ import { DEFAULT_SETTINGS } from '../profiles.js';
 import { BASE_IMAGE, imageTag } from '../docker/image.js';
 import { PROJECT_ROOT } from '../../experiment/load.js';
 import { waitFor } from '../../util/time.js';
-import { isLeader, isReplicating } from './patroni-versions.js';
+import { isLeaderRole, isReplicating } from '../roles.js';
 
 /**
  * A test bed that behaves like a DBA's VMs: one container per host, systemd as PID 1, sshd, and
@@ -33,6 +33,8 @@ const SUBNET = '10.214.0.0/24';
 const BLACKHOLE = '10.214.0.0/16';
 const VIP = '10.214.0.100';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** A non-root login with NOPASSWD sudo on every host, for inventories that do not log in as root. */
+export const SUDO_USER = 'drill-ops';
 
 interface BedHost {
   name: string;
@@ -132,6 +134,10 @@ export async function testbedUp(progress: (m: string) => void = () => {}, suite:
         { timeoutMs: 60_000, intervalMs: 250 },
       );
       await putFile(h.name, '/root/.ssh/authorized_keys', `${key.public}\n`, 'root', '600');
+      // The inventory's other way in, as many DBAs log in: a user of their own with sudo.
+      await inBed(h.name, `useradd -m -s /bin/sh ${SUDO_USER}`);
+      await putFile(h.name, `/home/${SUDO_USER}/.ssh/authorized_keys`, `${key.public}\n`, SUDO_USER, '600');
+      await putFile(h.name, `/etc/sudoers.d/${SUDO_USER}`, `${SUDO_USER} ALL=(ALL) NOPASSWD: ALL\n`, 'root', '440');
     }),
   );
   const tBoot = performance.now();
@@ -238,7 +244,7 @@ export async function testbedUp(progress: (m: string) => void = () => {}, suite:
     'a Patroni leader in the test bed',
     async () => {
       const views = await Promise.all(patroni.map((p) => getJson<{ role?: string }>(`http://${p.address}:8008/patroni`, 1000).catch(() => ({}) as { role?: string })));
-      return patroni.find((_, i) => isLeader(views[i]!.role));
+      return patroni.find((_, i) => isLeaderRole(views[i]!.role));
     },
     { timeoutMs: 90_000, intervalMs: 250 },
   );
@@ -258,7 +264,7 @@ export async function testbedUp(progress: (m: string) => void = () => {}, suite:
       const views = await Promise.all(patroni.map((p) => getJson<View>(`http://${p.address}:8008/patroni`, 1000).catch((): View => ({}))));
       const missing = patroni.flatMap((p, i) => {
         const v = views[i]!;
-        return isLeader(v.role) || isReplicating(v) ? [] : [`${p.name} is ${v.role ?? 'unreachable'}/${v.state ?? '?'}${v.replication_state ? `/${v.replication_state}` : ''}`];
+        return isLeaderRole(v.role) || isReplicating(v) ? [] : [`${p.name} is ${v.role ?? 'unreachable'}/${v.state ?? '?'}${v.replication_state ? `/${v.replication_state}` : ''}`];
       });
       for (const st of stats) {
         const rows = await readHaproxyStats(st).catch(() => []);
@@ -278,7 +284,8 @@ export async function testbedUp(progress: (m: string) => void = () => {}, suite:
     BED.map(async (h) => (await inBed(h.name, 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub')).stdout.split(' ')[1]!),
   );
   const inventory = {
-    ssh: { user: 'root', key: 'id_ed25519' },
+    // The bed's eight hosts share this machine's cores: sshd may take longer than a VM's to answer.
+    ssh: { user: 'root', key: 'id_ed25519', connect_timeout: 30 },
     hosts: Object.fromEntries(BED.map((h, i) => [h.name, { address: h.address, host_key: fingerprints[i], services: h.services }])),
     clients: { write: { host: VIP, port: 5000 }, read: { host: VIP, port: 5001 } },
     credentials: { user: 'drill', password: passwords.drill, database: 'postgres' },

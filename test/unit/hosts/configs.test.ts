@@ -83,7 +83,7 @@ describe('Patroni configuration', () => {
       passwords: { superuser: 'a', replication: 'b', rewind: 'c', rest: 'd', etcd: 'e' },
       settings: DEFAULT_SETTINGS,
     });
-    expect(parsePatroniConfig(text, 'pg1:/etc/patroni/config.yml')).toEqual({ name: 'pg1', scope: 'demo', rest: '10.0.0.21:8008', postgres: '10.0.0.21:5432' });
+    expect(parsePatroniConfig(text, 'pg1:/etc/patroni/config.yml')).toEqual({ name: 'pg1', scope: 'demo', rest: '10.0.0.21:8008', postgres: '10.0.0.21:5432', dataDir: '/d' });
   });
 
   it('falls back to a concrete listen address, never to a wildcard', () => {
