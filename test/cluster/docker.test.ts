@@ -140,11 +140,12 @@ describe("the drill's own docker-compose.yml", () => {
 
   it('runs leader-stop through the runner: verdict pass, the write outage measured', async () => {
     const r = await run('leader-stop', own, 'own project');
+    // Before the verdict: the fault tests below need the cluster, whatever leader-stop measured.
+    access = await own.attach();
     expectMeasuredPass(r);
     expect(r.driver).toBe('docker');
     expect(r.versions.patroni).toMatch(/^4\./);
     figures.push(`own project: leader-stop write outage ${seconds(r.analysis.writes.windows[0]!.duration_ms)}`);
-    access = await own.attach();
   });
 
   it('publishes HAProxy on 127.0.0.1 only', async () => {
@@ -195,7 +196,7 @@ describe("the drill's own docker-compose.yml", () => {
 
   /** Connects from inside the container's namespace to a closed port: answered (refused) or not. */
   const reaches = async (node: string, peer: string) => {
-    const ns = await containerNs(docker, await containerOf(OWN_PROJECT, node), node);
+    const ns = await containerNs(docker, await containerOf(OWN_PROJECT, node), node, access.nodes.find((n) => n.name === node)!.address);
     return (await probe(ns, access.nodes.find((n) => n.name === peer)!.address, CLOSED_PORT, 3, 800, 3)).lost === 0;
   };
 

@@ -152,12 +152,12 @@ export class DockerDriver implements ClusterDriver {
         return;
       case 'partition': {
         const peers = this.peers(n, params);
-        const how = await net.partition(await containerNs(docker, n.container, n.name), addresses(peers), params.direction ?? 'both', params.tag);
+        const how = await net.partition(await containerNs(docker, n.container, n.name, n.address), addresses(peers), params.direction ?? 'both', params.tag);
         return { detail: `${how} with ${peers.map((p) => p.name).join(', ')}` };
       }
       case 'loss': {
         const pct = requiredParam(params.loss_pct, 'loss');
-        const ns = await containerNs(docker, n.container, n.name);
+        const ns = await containerNs(docker, n.container, n.name, n.address);
         const how = await net.loss(ns, pct, params.peers ? addresses(this.peers(n, params)) : null, params.tag);
         const [peer] = this.peers(n, params);
         if (!peer) return { detail: how };
@@ -167,7 +167,7 @@ export class DockerDriver implements ClusterDriver {
         return { detail: `${how}; asked ${pct}% of outgoing packets, dropped ${realized}; probe: ${net.describeProbe(measured, peer.name)} (a connect is lost when its SYN is)` };
       }
       case 'bandwidth': {
-        const ns = await containerNs(docker, n.container, n.name);
+        const ns = await containerNs(docker, n.container, n.name, n.address);
         return { detail: await net.bandwidth(ns, requiredParam(params.rate_kbit, 'rate'), params.peers ? addresses(this.peers(n, params)) : null, params.tag) };
       }
       case 'postgres-crash':
@@ -208,11 +208,11 @@ export class DockerDriver implements ClusterDriver {
         return this.refreshAddress(n);
       }
       case 'partition':
-        return net.healPartition(await containerNs(docker, n.container, n.name), tag);
+        return net.healPartition(await containerNs(docker, n.container, n.name, n.address), tag);
       case 'loss':
-        return net.healLoss(await containerNs(docker, n.container, n.name), tag);
+        return net.healLoss(await containerNs(docker, n.container, n.name, n.address), tag);
       case 'bandwidth':
-        return net.healBandwidth(await containerNs(docker, n.container, n.name), tag);
+        return net.healBandwidth(await containerNs(docker, n.container, n.name, n.address), tag);
       case 'postgres-crash':
         // Patroni restarts its PostgreSQL (or the cluster fails over): there is nothing to undo.
         return;

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { execa } from 'execa';
 import type { NetNs } from '../local/net-faults.js';
 import type { FaultTag } from '../types.js';
 import { execIn, inspect, sh } from './engine.js';
@@ -8,11 +9,18 @@ import { execIn, inspect, sh } from './engine.js';
  * namespace, entered from the host by the container's PID (the runner is root), with the same
  * iptables/htb rules as the local driver: they need nothing in the image and go with the container.
  */
-export async function containerNs(docker: Docker, container: string, name: string): Promise<NetNs> {
+export async function containerNs(docker: Docker, container: string, name: string, address: string): Promise<NetNs> {
   const info = await inspect(docker, container);
   if (!info.State.Running || !info.State.Pid) throw new Error(`${name} is not running: its network namespace cannot be entered`);
   if (info.State.Paused) throw new Error(`${name} is paused: a fault in its network namespace would wait for it`);
-  return { label: `the network namespace of container ${name}`, enter: ['nsenter', '-t', String(info.State.Pid), '-n'], dev: 'eth0' };
+  const enter = ['nsenter', '-t', String(info.State.Pid), '-n'];
+  // A container reconnected to its network (isolate's heal) has a new interface, named eth1 or
+  // later: the interface is the one that holds the node's address now.
+  const addrs = await execa(enter[0]!, [...enter.slice(1), 'ip', '-o', '-4', 'addr', 'show']);
+  const rows = addrs.stdout.split('\n').map((l) => l.trim().split(/\s+/));
+  const dev = (rows.find((r) => r[3]?.split('/')[0] === address) ?? rows.find((r) => r[1] !== 'lo'))?.[1];
+  if (!dev) throw new Error(`${name} has no network interface`);
+  return { label: `the network namespace of container ${name}`, enter, dev };
 }
 
 /**

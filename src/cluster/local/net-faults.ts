@@ -166,7 +166,7 @@ export interface Link {
 }
 
 /** Requests timed before and after the hop; their medians give the delay each crossing adds. */
-const DELAY_SAMPLES = 11;
+const DELAY_SAMPLES = 15;
 
 /**
  * Delays what the node sends and receives on its own connections to `links`: a proxy in its
