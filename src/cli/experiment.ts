@@ -30,10 +30,10 @@ const program = new Command('experiment')
   .option('--fresh', 'with --repeat: a fresh cluster for every run instead of one restored to its baseline between runs')
   .action(async (name: string, opts: { out?: string; junit?: string; driver: DriverName; compose?: string; hosts?: string; dryRun?: boolean; yes?: boolean; lang: 'en' | 'ru'; keep?: boolean; patroni?: string; repeat: number; fresh?: boolean }) => {
     // Validated before anything starts: a bad file leaves nothing half-started.
-    const loaded = await loadExperiment(name);
+    const driverName: DriverName = opts.hosts ? 'hosts' : opts.compose ? 'docker' : opts.driver;
+    const loaded = await loadExperiment(name, { driver: driverName });
     const exp = opts.patroni ? { ...loaded, cluster: { ...loaded.cluster, patroni: opts.patroni } } : loaded;
     if ((opts.dryRun || opts.yes) && !opts.hosts) throw new Error('--dry-run and --yes go with --hosts');
-    const driverName: DriverName = opts.hosts ? 'hosts' : opts.compose ? 'docker' : opts.driver;
     const driver = await createDriver(driverName, {
       compose: opts.compose,
       hosts: opts.hosts,

@@ -132,8 +132,18 @@ export const FAULT_TARGETS: Readonly<Record<FaultKind, { nodes: readonly NodeKin
 export const DIRECTIONS = ['in', 'out', 'both'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
+/**
+ * Which injection a rule, proxy, qdisc class or quota belongs to: the step's fault id (the runner
+ * passes it). Two faults of one kind on one node (two partitions, two losses) are two injections;
+ * heal(fault, target, tag) removes only the one with that tag. Absent = the default injection
+ * (`npm run cluster -- fault` and `heal` without an id), which is a tag like any other.
+ */
+export type FaultTag = string;
+
 /** The settings of a fault beyond its kind and target; each kind reads only its own. */
 export interface FaultParams {
+  /** Whose injection this is; heal() is given the same tag. */
+  tag?: FaultTag;
   /** partition, loss, bandwidth, delay: only traffic with these nodes (names); every peer when absent. */
   peers?: string[];
   /** partition: which way to cut (default both). */
@@ -193,12 +203,54 @@ export interface ClusterDriver {
   attach(): Promise<ClusterAccess>;
   /** Removes every process, file, namespace, route, rule or container the driver made. Idempotent. */
   down(): Promise<void>;
-  /** Injects a fault; the outcome, when the driver has one, says how and what it measured. */
+  /** Injects a fault (its identity in `params.tag`); the outcome, when the driver has one, says how and what it measured. */
   inject(fault: FaultKind, target: FaultTarget, params?: FaultParams): Promise<FaultOutcome | void>;
-  heal(fault: FaultKind, target: FaultTarget): Promise<void>;
+  /**
+   * Undoes the injection `tag` of `fault` on `target` (the tag inject was given), and nothing else:
+   * another open injection of the same kind on the same node keeps its effect.
+   */
+  heal(fault: FaultKind, target: FaultTarget, tag?: FaultTag): Promise<void>;
   /** Runs patronictl against the cluster (switchover, edit-config), bounded by a timeout. */
   patronictl(args: string[], timeoutMs?: number): Promise<string>;
   versions(): Promise<Versions>;
   /** Writes the nodes' logs of the span into `<outDir>/logs/` and returns their paths. */
   collectLogs(outDir: string, span: { from: Date; to: Date }): Promise<string[]>;
 }
+
+export type DriverKind = ClusterDriver['kind'];
+
+/** The fault kinds a driver injects, and why it lacks each other kind. */
+export interface DriverFaults {
+  faults: readonly FaultKind[];
+  missing: Partial<Record<FaultKind, string>>;
+}
+
+const ALL_BUT = (missing: Partial<Record<FaultKind, string>>): DriverFaults => ({
+  faults: FAULT_KINDS.filter((k) => !(k in missing)),
+  missing,
+});
+
+const HOSTS_LATER = 'not built on the hosts driver yet (it injects stop, kill, kill-patroni, pause and isolate)';
+
+/**
+ * What each driver can inject. The loader checks an experiment file against the chosen driver's
+ * list, so a kind the driver lacks is refused at its place in the file before any cluster starts.
+ */
+export const DRIVER_FAULTS: Readonly<Record<DriverKind, DriverFaults>> = {
+  local: ALL_BUT({}),
+  docker: ALL_BUT({
+    delay:
+      'not on the Docker driver: its proxy hop would be a host process inside a container\'s namespace, which a killed run would leave behind (the image has no Node to run it inside)',
+    'disk-full': "not on the Docker driver: the containers' pg_wal is on their own filesystem, and filling that would fill the host's disk",
+  }),
+  hosts: ALL_BUT({
+    partition: HOSTS_LATER,
+    loss: HOSTS_LATER,
+    bandwidth: HOSTS_LATER,
+    delay: HOSTS_LATER,
+    'postgres-crash': HOSTS_LATER,
+    'replay-pause': HOSTS_LATER,
+    'cpu-starve': HOSTS_LATER,
+    'disk-full': HOSTS_LATER,
+  }),
+};

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { DRIVER_FAULTS, type DriverKind } from '../cluster/types.js';
 import { closest, experimentFileSchema, experimentJsonSchema, type ExperimentSpec } from './schema.js';
 
 export type {
@@ -55,7 +56,12 @@ export function resolveExperimentPath(fileOrName: string): string {
   return isPath ? path.resolve(fileOrName) : path.join(EXPERIMENTS_DIR, `${fileOrName}.yaml`);
 }
 
-export async function loadExperiment(fileOrName: string): Promise<Experiment> {
+export interface LoadOptions {
+  /** The driver the file will run on: a fault kind it cannot inject is refused at its place. */
+  driver?: DriverKind;
+}
+
+export async function loadExperiment(fileOrName: string, opts: LoadOptions = {}): Promise<Experiment> {
   const file = resolveExperimentPath(fileOrName);
   let text: string;
   try {
@@ -70,7 +76,7 @@ export async function loadExperiment(fileOrName: string): Promise<Experiment> {
         : 'no such file';
     throw new ExperimentFileError(displayPath(file), [{ line: 1, col: 1, field: '', message: reason }]);
   }
-  return parseExperimentText(text, file);
+  return parseExperimentText(text, file, opts);
 }
 
 /** Names of the experiments in experiments/, sorted. */
@@ -83,7 +89,7 @@ export async function listExperiments(): Promise<string[]> {
 }
 
 /** Validates the text of an experiment file; `file` names it in messages and sets the expected name. */
-export function parseExperimentText(text: string, file: string): Experiment {
+export function parseExperimentText(text: string, file: string, opts: LoadOptions = {}): Experiment {
   const shown = displayPath(file);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -112,6 +118,13 @@ export function parseExperimentText(text: string, file: string): Experiment {
   const name = valueAt(data, ['name']);
   if (typeof name === 'string' && name !== expectedName) {
     problems.push(problemAt(ctx, ['name'], `"${name}" must equal the file's base name "${expectedName}"`));
+  }
+  if (result.success && opts.driver) {
+    const can = DRIVER_FAULTS[opts.driver];
+    for (const step of result.data.steps) {
+      if (step.kind !== 'inject' || can.faults.includes(step.fault)) continue;
+      problems.push(problemAt(ctx, [...step.source, 'inject'], `the ${opts.driver} driver cannot inject ${step.fault}: ${can.missing[step.fault] ?? 'not declared'}`));
+    }
   }
   if (!result.success || problems.length > 0) {
     throw new ExperimentFileError(shown, dedupe(problems).sort((a, b) => a.line - b.line || a.col - b.col));

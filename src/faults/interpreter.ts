@@ -2,6 +2,9 @@ import type { ClusterAccess, ClusterDriver, FaultKind, FaultParams } from '../cl
 import type { FaultOptions, TargetSpec } from '../experiment/schema.js';
 import { emptyMemory, resolveTarget, type ResolvedTarget } from './targets.js';
 
+/** Faults that set a node's state rather than add a rule of their own (see FaultLedger.healTargets). */
+const STATE_FAULTS: ReadonlySet<FaultKind> = new Set(['stop', 'kill', 'kill-patroni', 'pause', 'isolate', 'replay-pause']);
+
 export interface OpenFault {
   id: string;
   fault: FaultKind;
@@ -28,13 +31,15 @@ export class FaultLedger {
   async inject(fault: FaultKind, target: TargetSpec, id: string | null, options: FaultOptions = {}): Promise<OpenFault> {
     const targets = await resolveTarget(target, this.access, this.driver, this.memory);
     const { from, ...rest } = options;
-    const params: FaultParams = { ...rest };
+    const entryId = id ?? `#${++this.anonymous}`;
+    // The id is the injection's identity on the node: heal removes its rules and nothing else's.
+    const params: FaultParams = { ...rest, tag: entryId };
     if (from) {
       const peers = (await Promise.all(from.map((f) => resolveTarget(f, this.access, this.driver, this.memory)))).flat().map((t) => t.node);
       params.peers = [...new Set(peers)].filter((p) => !targets.some((t) => t.node === p));
       if (params.peers.length === 0) throw new Error(`${fault}: the other side is empty once the target itself is left out`);
     }
-    const entry: OpenFault = { id: id ?? `#${++this.anonymous}`, fault, targets };
+    const entry: OpenFault = { id: entryId, fault, targets };
     // Recorded before acting: a half-injected fault must still be healed.
     this.open.push(entry);
     const nodes = targets.map((t) => t.node);
@@ -52,10 +57,22 @@ export class FaultLedger {
     const chosen = id === null ? [...this.open].reverse() : this.open.filter((f) => f.id === id);
     if (id !== null && chosen.length === 0) throw new Error(`fault "${id}" is not open`);
     for (const f of chosen) {
-      await Promise.all(f.targets.map((t) => this.driver.heal(f.fault, t.node)));
+      await Promise.all(this.healTargets(f).map((node) => this.driver.heal(f.fault, node, f.id)));
       this.open = this.open.filter((x) => x !== f);
     }
     return chosen;
+  }
+
+  /**
+   * The nodes whose heal of `f` the driver should run now. A state fault (a stopped, killed, paused
+   * or isolated node, a paused replay) has one state per node, not one rule per injection: while
+   * another open fault of the same kind still holds the node, healing this one must leave it as is.
+   */
+  private healTargets(f: OpenFault): string[] {
+    const nodes = f.targets.map((t) => t.node);
+    if (!STATE_FAULTS.has(f.fault)) return nodes;
+    const held = new Set(this.open.filter((o) => o !== f && o.fault === f.fault).flatMap((o) => o.targets.map((t) => t.node)));
+    return nodes.filter((n) => !held.has(n));
   }
 
   /** Best effort on every open fault; errors are collected, not thrown, so one failure heals the rest. */
@@ -63,7 +80,7 @@ export class FaultLedger {
     const healed: OpenFault[] = [];
     const errors: string[] = [];
     for (const f of [...this.open].reverse()) {
-      const results = await Promise.allSettled(f.targets.map((t) => this.driver.heal(f.fault, t.node)));
+      const results = await Promise.allSettled(this.healTargets(f).map((node) => this.driver.heal(f.fault, node, f.id)));
       for (const r of results) if (r.status === 'rejected') errors.push(`heal ${f.fault} (${f.id}): ${(r.reason as Error).message}`);
       healed.push(f);
       this.open = this.open.filter((x) => x !== f);

@@ -14,6 +14,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerDriver, DOCKER_STATE_DIR, OWN_PROJECT } from '../../src/cluster/docker/driver.js';
 import { connectEngine, inspect } from '../../src/cluster/docker/engine.js';
+import { containerNs } from '../../src/cluster/docker/faults.js';
+import { CLOSED_PORT, probe } from '../../src/cluster/local/net-faults.js';
 import { ensureImage } from '../../src/cluster/docker/image.js';
 import { clusterView } from '../../src/cluster/health.js';
 import { getJson, type PatroniNodeView } from '../../src/cluster/patroni-api.js';
@@ -138,11 +140,12 @@ describe("the drill's own docker-compose.yml", () => {
 
   it('runs leader-stop through the runner: verdict pass, the write outage measured', async () => {
     const r = await run('leader-stop', own, 'own project');
+    // Before the verdict: the fault tests below need the cluster, whatever leader-stop measured.
+    access = await own.attach();
     expectMeasuredPass(r);
     expect(r.driver).toBe('docker');
     expect(r.versions.patroni).toMatch(/^4\./);
     figures.push(`own project: leader-stop write outage ${seconds(r.analysis.writes.windows[0]!.duration_ms)}`);
-    access = await own.attach();
   });
 
   it('publishes HAProxy on 127.0.0.1 only', async () => {
@@ -190,6 +193,76 @@ describe("the drill's own docker-compose.yml", () => {
       }
     });
   }
+
+  /** Connects from inside the container's namespace to a closed port: answered (refused) or not. */
+  const reaches = async (node: string, peer: string) => {
+    const ns = await containerNs(docker, await containerOf(OWN_PROJECT, node), node, access.nodes.find((n) => n.name === node)!.address);
+    return (await probe(ns, access.nodes.find((n) => n.name === peer)!.address, CLOSED_PORT, 3, 800, 3)).lost === 0;
+  };
+
+  it('partition in the container\'s namespace: two injections, healing one leaves the other cutting', async () => {
+    const node = await aReplica(access);
+    const leader = (await clusterView(access))!.members.find((m) => m.role === 'leader')!.name;
+    const first = await own.inject('partition', node, { peers: [leader], direction: 'both', tag: 'p1' });
+    expect(first?.detail).toContain(`with ${leader}`);
+    await own.inject('partition', node, { peers: ['etcd1'], direction: 'both', tag: 'p2' });
+    expect(await reaches(node, leader)).toBe(false);
+    expect(await reaches(node, 'etcd1')).toBe(false);
+    await own.heal('partition', node, 'p1');
+    expect(await reaches(node, leader)).toBe(true);
+    expect(await reaches(node, 'etcd1')).toBe(false);
+    await own.heal('partition', node, 'p2');
+    expect(await reaches(node, 'etcd1')).toBe(true);
+    await streamingAgain(access, node);
+  });
+
+  it('loss drops about the share asked, measured by the rule\'s counters and a probe; bandwidth caps with htb', async () => {
+    const node = await aReplica(access);
+    const outcome = await own.inject('loss', node, { loss_pct: 10, peers: ['etcd1'], tag: 'l' });
+    const realized = Number(/dropped ([0-9.]+)% of/.exec(outcome!.detail)![1]);
+    const probed = Number(/measured ([0-9.]+)% of 4000/.exec(outcome!.detail)![1]);
+    figures.push(`own project: loss 10% asked, ${realized}% dropped by the rule, ${probed}% of 4000 connects lost`);
+    for (const m of [realized, probed]) {
+      expect(m).toBeGreaterThan(8);
+      expect(m).toBeLessThan(12);
+    }
+    await own.heal('loss', node, 'l');
+    expect(await reaches(node, 'etcd1')).toBe(true);
+    const bw = await own.inject('bandwidth', node, { rate_kbit: 1000, tag: 'b' });
+    expect(bw?.detail).toContain('htb rate 1000kbit');
+    await own.heal('bandwidth', node, 'b');
+  });
+
+  it('postgres-crash kills the postmaster inside the container only; Patroni starts it again', async () => {
+    const node = await aReplica(access);
+    const container = await containerOf(OWN_PROJECT, node);
+    const outcome = await own.inject('postgres-crash', node);
+    expect(outcome?.detail).toMatch(/SIGKILL to the postmaster \(PID \d+/);
+    expect((await inspect(docker, container)).State.Running).toBe(true);
+    await own.heal('postgres-crash', node);
+    await streamingAgain(access, node);
+  });
+
+  it('replay-pause pauses replay on a replica and heal resumes it; cpu-starve sets the engine\'s quota, the smallest open one', async () => {
+    const node = await aReplica(access);
+    await own.inject('replay-pause', node);
+    await own.heal('replay-pause', node);
+    const container = await containerOf(OWN_PROJECT, node);
+    await own.inject('cpu-starve', node, { cpu_pct: 20, tag: 'c1' });
+    await own.inject('cpu-starve', node, { cpu_pct: 10, tag: 'c2' });
+    expect((await inspect(docker, container)).HostConfig.CpuQuota).toBe(10_000);
+    await own.heal('cpu-starve', node, 'c2');
+    expect((await inspect(docker, container)).HostConfig.CpuQuota).toBe(20_000);
+    await own.heal('cpu-starve', node, 'c1');
+    expect((await inspect(docker, container)).HostConfig.CpuQuota).toBeLessThanOrEqual(0);
+    await streamingAgain(access, node);
+  });
+
+  it('refuses delay and disk-full, saying why', async () => {
+    const node = await aReplica(access);
+    await expect(own.inject('delay', node, { delay_ms: 100 })).rejects.toThrow(/^delay: not on the Docker driver/);
+    await expect(own.inject('disk-full', node)).rejects.toThrow(/host's disk/);
+  });
 
   it('runs patronictl inside a Patroni container', async () => {
     expect(await own.patronictl(['list'])).toMatch(/Leader\s+\|\s+running/);

@@ -10,10 +10,14 @@ import { haproxyConfig } from '../config/haproxy.js';
 import { dynamicConfig, patroniConfig } from '../config/patroni.js';
 import { waitHealthy } from '../health.js';
 import { getJson, type PatroniNodeView } from '../patroni-api.js';
-import type { ClusterAccess, ClusterDriver, ClusterSpec, FaultKind, FaultTarget, NodeKind, Topology, UpOptions, Versions } from '../types.js';
+import * as net from '../local/net-faults.js';
+import { pauseReplay, resumeReplay } from '../local/postgres-faults.js';
+import { DRIVER_FAULTS, type ClusterAccess, type ClusterDriver, type ClusterSpec, type FaultKind, type FaultOutcome, type FaultParams, type FaultTag, type FaultTarget, type NodeKind, type Topology, type UpOptions, type Versions } from '../types.js';
+import { requiredParam } from '../../faults/injection.js';
 import { waitFor } from '../../util/time.js';
 import { compose, findCompose, type ComposeTarget } from './compose.js';
 import { discover, projectFacts, type DockerNode } from './discover.js';
+import { containerNs, crashPostgres, setCpuQuota } from './faults.js';
 import {
   connectEngine,
   disconnect,
@@ -52,6 +56,8 @@ const PORTS = { pg: 5432, rest: 8008, etcd: 2379, write: 5000, read: 5001, stats
 /** Longest unix socket path the kernel takes (sun_path is 108 bytes). */
 const MAX_SOCKET_PATH = 107;
 const STOP_SECONDS = 30;
+/** TCP connects that measure a loss fault (see the local driver's LOSS_PROBES). */
+const LOSS_PROBES = 4000;
 
 interface DockerState {
   project: string;
@@ -61,6 +67,8 @@ interface DockerState {
   patroni: Record<string, PatroniProcess>;
   access: ClusterAccess;
   report: string[];
+  /** Open cpu-starve injections per node: tag → percent of one core. */
+  cpu?: Record<string, Record<FaultTag, number>>;
 }
 
 export interface DockerDriverOptions {
@@ -127,7 +135,7 @@ export class DockerDriver implements ClusterDriver {
     this.state = null;
   }
 
-  async inject(fault: FaultKind, target: FaultTarget): Promise<void> {
+  async inject(fault: FaultKind, target: FaultTarget, params: FaultParams = {}): Promise<FaultOutcome | void> {
     const n = this.target(target);
     const docker = await this.engine();
     switch (fault) {
@@ -142,12 +150,44 @@ export class DockerDriver implements ClusterDriver {
       case 'isolate':
         for (const a of n.networks) await disconnect(docker, n.container, a.network);
         return;
-      default:
-        throw new Error(`${fault} is not available on the Docker driver (the local driver has it)`);
+      case 'partition': {
+        const peers = this.peers(n, params);
+        const how = await net.partition(await containerNs(docker, n.container, n.name, n.address), addresses(peers), params.direction ?? 'both', params.tag);
+        return { detail: `${how} with ${peers.map((p) => p.name).join(', ')}` };
+      }
+      case 'loss': {
+        const pct = requiredParam(params.loss_pct, 'loss');
+        const ns = await containerNs(docker, n.container, n.name, n.address);
+        const how = await net.loss(ns, pct, params.peers ? addresses(this.peers(n, params)) : null, params.tag);
+        const [peer] = this.peers(n, params);
+        if (!peer) return { detail: how };
+        const measured = await net.probe(ns, peer.address, net.CLOSED_PORT, LOSS_PROBES, 800, 100);
+        const { seen, dropped } = await net.lossCounters(ns, params.tag);
+        const realized = seen ? `${((100 * dropped) / seen).toFixed(1)}% of ${seen} outgoing packets (the rule's own counters since the injection)` : 'no packet yet';
+        return { detail: `${how}; asked ${pct}% of outgoing packets, dropped ${realized}; probe: ${net.describeProbe(measured, peer.name)} (a connect is lost when its SYN is)` };
+      }
+      case 'bandwidth': {
+        const ns = await containerNs(docker, n.container, n.name, n.address);
+        return { detail: await net.bandwidth(ns, requiredParam(params.rate_kbit, 'rate'), params.peers ? addresses(this.peers(n, params)) : null, params.tag) };
+      }
+      case 'postgres-crash':
+        return { detail: await crashPostgres(docker, n.container, this.patroniNode(n, fault).name) };
+      case 'replay-pause':
+        return { detail: await pauseReplay(this.required().access.direct[this.patroniNode(n, fault).name]!, this.required().access.superuser) };
+      case 'cpu-starve': {
+        const s = this.required();
+        const open = { ...(s.cpu?.[n.name] ?? {}), [params.tag ?? '']: requiredParam(params.cpu_pct, 'cpu') };
+        s.cpu = { ...s.cpu, [n.name]: open };
+        await this.save(s);
+        return { detail: await setCpuQuota(docker, n.container, open) };
+      }
+      case 'delay':
+      case 'disk-full':
+        throw new Error(`${fault}: ${DRIVER_FAULTS.docker.missing[fault]}`);
     }
   }
 
-  async heal(fault: FaultKind, target: FaultTarget): Promise<void> {
+  async heal(fault: FaultKind, target: FaultTarget, tag?: FaultTag): Promise<void> {
     const n = this.target(target);
     const docker = await this.engine();
     switch (fault) {
@@ -167,9 +207,43 @@ export class DockerDriver implements ClusterDriver {
         }
         return this.refreshAddress(n);
       }
-      default:
-        throw new Error(`${fault} is not available on the Docker driver (the local driver has it)`);
+      case 'partition':
+        return net.healPartition(await containerNs(docker, n.container, n.name, n.address), tag);
+      case 'loss':
+        return net.healLoss(await containerNs(docker, n.container, n.name, n.address), tag);
+      case 'bandwidth':
+        return net.healBandwidth(await containerNs(docker, n.container, n.name, n.address), tag);
+      case 'postgres-crash':
+        // Patroni restarts its PostgreSQL (or the cluster fails over): there is nothing to undo.
+        return;
+      case 'replay-pause':
+        return resumeReplay(this.required().access.direct[this.patroniNode(n, fault).name]!, this.required().access.superuser);
+      case 'cpu-starve': {
+        const s = this.required();
+        const open = { ...(s.cpu?.[n.name] ?? {}) };
+        delete open[tag ?? ''];
+        s.cpu = { ...s.cpu, [n.name]: open };
+        await this.save(s);
+        await setCpuQuota(docker, n.container, open);
+        return;
+      }
+      case 'delay':
+      case 'disk-full':
+        // Never injected here (inject refuses them): nothing to undo.
+        return;
     }
+  }
+
+  /** The other side of a network fault: the nodes asked for, or every other node. */
+  private peers(n: DockerNode, params: FaultParams): DockerNode[] {
+    const nodes = this.required().nodes;
+    if (!params.peers) return nodes.filter((x) => x !== n);
+    return params.peers.map((p) => this.target(p));
+  }
+
+  private patroniNode(n: DockerNode, fault: FaultKind): DockerNode {
+    if (n.kind !== 'patroni') throw new Error(`${fault} needs a Patroni node, ${n.name} is ${n.kind}`);
+    return n;
   }
 
   async activeHaproxy(): Promise<string | null> {
@@ -468,6 +542,10 @@ async function writeNodeConfigs(
     await writeFile(path.join(await dirOf(n), 'haproxy.cfg'), cfg, { mode: 0o600 });
   }
 }
+
+/** Every address of the nodes, on every network they are on. */
+const addresses = (nodes: DockerNode[]) => [...new Set(nodes.flatMap((n) => [n.address, ...n.networks.map((a) => a.ip)]).filter(Boolean))];
+
 
 /** The drill's own containers say what they are in their command (drill-node etcd|patroni|haproxy). */
 function ownKind(command: string[]): NodeKind {

@@ -16,6 +16,9 @@ if (!listenAddress || !Number.isFinite(delayMs) || !Number.isFinite(jitterMs) ||
   process.exit(2);
 }
 
+/** Chunks arriving closer together than this belong to one burst. */
+const BURST_MS = 5;
+
 /** Uniform in [delay - jitter, delay + jitter], never below 0. */
 const holdFor = () => Math.max(0, delayMs + (Math.random() * 2 - 1) * jitterMs);
 
@@ -37,9 +40,16 @@ function delayedPipe(from: net.Socket, to: net.Socket): void {
     }
     if (queue.length > 0) timer = setTimeout(pump, Math.max(0, queue[0]!.release - Date.now()));
   };
+  let lastArrival = -Infinity;
+  let lastRelease = 0;
   const push = (chunk: Buffer | null) => {
-    const last = queue.at(-1)?.release ?? 0;
-    queue.push({ release: Math.max(Date.now() + holdFor(), last), chunk });
+    const now = Date.now();
+    // Chunks of one burst (a message the sender wrote in pieces) share its hold: a hold drawn per
+    // piece would delay the message by the largest of them, more than asked on average.
+    const release = now - lastArrival < BURST_MS ? lastRelease + (now - lastArrival) : Math.max(now + holdFor(), lastRelease);
+    lastArrival = now;
+    lastRelease = release;
+    queue.push({ release, chunk });
     if (timer === null) timer = setTimeout(pump, Math.max(0, queue[0]!.release - Date.now()));
   };
   from.on('data', (chunk: Buffer) => push(chunk));

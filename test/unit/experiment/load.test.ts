@@ -398,3 +398,42 @@ describe('loadExperiment with a path', () => {
     await expect(loadExperiment(bad)).rejects.toThrow(`${bad}:8:12: steps[1].after: invalid duration "x"`);
   });
 });
+
+describe('a fault kind the chosen driver cannot inject', () => {
+  const PARTITIONED = `name: t
+description: test
+steps:
+  - inject: stop
+    target: replica
+    id: s
+  - repeat: 2
+    steps:
+      - inject: partition
+        target: leader
+        from: etcd:all
+        id: p
+      - after: 5s
+        heal: p
+  - heal: s
+`;
+
+  it('is refused at its place when the file is loaded for that driver', () => {
+    expect(() => parseExperimentText(PARTITIONED, FILE, { driver: 'hosts' })).toThrow(
+      new RegExp(`^${FILE}:9:17: steps\\[1\\]\\.steps\\[0\\]\\.inject: the hosts driver cannot inject partition: not built on the hosts driver yet`),
+    );
+    // Once, though the block repeats it.
+    expect((() => {
+      try {
+        parseExperimentText(PARTITIONED, FILE, { driver: 'hosts' });
+      } catch (err) {
+        return (err as Error).message.split('\n').length;
+      }
+      return 0;
+    })()).toBe(1);
+  });
+
+  it('passes for a driver that has it, and when no driver is named', () => {
+    expect(parseExperimentText(PARTITIONED, FILE, { driver: 'local' }).steps).toHaveLength(6);
+    expect(parseExperimentText(PARTITIONED, FILE).steps).toHaveLength(6);
+  });
+});
