@@ -230,8 +230,6 @@ const ALL_BUT = (missing: Partial<Record<FaultKind, string>>): DriverFaults => (
   missing,
 });
 
-const HOSTS_LATER = 'not built on the hosts driver yet (it injects stop, kill, kill-patroni, pause and isolate)';
-
 /**
  * What each driver can inject. The loader checks an experiment file against the chosen driver's
  * list, so a kind the driver lacks is refused at its place in the file before any cluster starts.
@@ -244,13 +242,10 @@ export const DRIVER_FAULTS: Readonly<Record<DriverKind, DriverFaults>> = {
     'disk-full': "not on the Docker driver: the containers' pg_wal is on their own filesystem, and filling that would fill the host's disk",
   }),
   hosts: ALL_BUT({
-    partition: HOSTS_LATER,
-    loss: HOSTS_LATER,
-    bandwidth: HOSTS_LATER,
-    delay: HOSTS_LATER,
-    'postgres-crash': HOSTS_LATER,
-    'replay-pause': HOSTS_LATER,
-    'cpu-starve': HOSTS_LATER,
-    'disk-full': HOSTS_LATER,
+    delay: 'it needs tc netem on the host (sch_netem), which the hosts driver does not drive yet',
+    bandwidth: 'it needs tc on the host, which the hosts driver does not drive yet',
+    'disk-full': "it would fill the real pg_wal volume of someone's database, which the tool never touches",
+    'replay-pause': 'it needs a superuser SQL session on the replica, which the inventory does not give the tool',
+    'cpu-starve': 'a CPU quota on a real host is not built yet',
   }),
 };

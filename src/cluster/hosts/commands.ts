@@ -1,4 +1,4 @@
-import type { Direction, FaultKind } from '../types.js';
+import { DRIVER_FAULTS, type Direction, type FaultKind } from '../types.js';
 import { shq } from './ssh.js';
 
 /**
@@ -21,18 +21,6 @@ export interface FaultCommands {
   inject: string;
   heal: string;
 }
-
-/** The fault kinds the hosts driver injects, through each host's own systemd, nft or iptables and kill. */
-export const HOST_FAULTS = ['stop', 'kill', 'kill-patroni', 'pause', 'isolate', 'partition', 'loss', 'postgres-crash'] as const satisfies readonly FaultKind[];
-
-/** Why the others are refused on someone's hosts. */
-const REFUSED: Partial<Record<FaultKind, string>> = {
-  delay: 'it needs tc netem on the host (sch_netem), which the hosts driver does not drive yet',
-  bandwidth: 'it needs tc on the host, which the hosts driver does not drive yet',
-  'disk-full': "it would fill the real pg_wal volume of someone's database, which the tool never touches",
-  'replay-pause': 'it needs a superuser SQL session on the replica, which the inventory does not give the tool',
-  'cpu-starve': 'a CPU quota on a real host is not built yet',
-};
 
 /** What a fault needs besides its unit: the control path, and for partition and loss, whom it cuts. */
 export interface FaultContext {
@@ -80,7 +68,7 @@ export function faultCommands(fault: FaultKind, unit: string, ctx: FaultContext)
     }
     default:
       throw new Error(
-        `the hosts driver does not inject ${fault}: ${REFUSED[fault] ?? 'not built'} (it injects ${HOST_FAULTS.join(', ')})`,
+        `the hosts driver does not inject ${fault}: ${DRIVER_FAULTS.hosts.missing[fault] ?? 'not built'} (it injects ${DRIVER_FAULTS.hosts.faults.join(', ')})`,
       );
   }
 }

@@ -38,7 +38,7 @@ const MAIN_KINDS: NodeKind[] = ['patroni', 'haproxy', 'etcd'];
 /** Faults made of packet filter rules in a table or chains of their own. */
 const FILTER_FAULTS = new Set<FaultKind>(['partition', 'loss']);
 /** The step's fault id, when the caller passes one (the faults interpreter's tag). */
-const tagOf = (params: FaultParams): string | undefined => (params as FaultParams & { tag?: string }).tag;
+const tagOf = (params: FaultParams): string | undefined => params.tag;
 const faultKey = (fault: FaultKind, target: FaultTarget, tag: string | undefined) => `${fault}|${target}|${tag ?? ''}`;
 const FAULT_TIMEOUT_MS = 15_000;
 /** A stop waits for the service to shut down (Patroni: TimeoutSec=30 in Debian's unit). */

@@ -400,7 +400,7 @@ describe('loadExperiment with a path', () => {
 });
 
 describe('a fault kind the chosen driver cannot inject', () => {
-  const PARTITIONED = `name: t
+  const DISK_FULL = `name: t
 description: test
 steps:
   - inject: stop
@@ -408,9 +408,8 @@ steps:
     id: s
   - repeat: 2
     steps:
-      - inject: partition
+      - inject: disk-full
         target: leader
-        from: etcd:all
         id: p
       - after: 5s
         heal: p
@@ -418,13 +417,13 @@ steps:
 `;
 
   it('is refused at its place when the file is loaded for that driver', () => {
-    expect(() => parseExperimentText(PARTITIONED, FILE, { driver: 'hosts' })).toThrow(
-      new RegExp(`^${FILE}:9:17: steps\\[1\\]\\.steps\\[0\\]\\.inject: the hosts driver cannot inject partition: not built on the hosts driver yet`),
+    expect(() => parseExperimentText(DISK_FULL, FILE, { driver: 'docker' })).toThrow(
+      new RegExp(`^${FILE}:9:17: steps\\[1\\]\\.steps\\[0\\]\\.inject: the docker driver cannot inject disk-full: not on the Docker driver`),
     );
     // Once, though the block repeats it.
     expect((() => {
       try {
-        parseExperimentText(PARTITIONED, FILE, { driver: 'hosts' });
+        parseExperimentText(DISK_FULL, FILE, { driver: 'docker' });
       } catch (err) {
         return (err as Error).message.split('\n').length;
       }
@@ -433,7 +432,7 @@ steps:
   });
 
   it('passes for a driver that has it, and when no driver is named', () => {
-    expect(parseExperimentText(PARTITIONED, FILE, { driver: 'local' }).steps).toHaveLength(6);
-    expect(parseExperimentText(PARTITIONED, FILE).steps).toHaveLength(6);
+    expect(parseExperimentText(DISK_FULL, FILE, { driver: 'local' }).steps).toHaveLength(6);
+    expect(parseExperimentText(DISK_FULL, FILE).steps).toHaveLength(6);
   });
 });
