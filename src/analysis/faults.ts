@@ -33,7 +33,7 @@ export function faultsOf(events: readonly EventRecord[]): Fault[] {
     const outcome = events.slice(i + 1).find((x) => x.action === e.action && x.step === e.step && x.phase !== 'begin');
     if (outcome?.phase === 'error') return;
     const event: EventRecord = { ...e };
-    for (const field of ['id', 'nodes', 'roles', 'detail'] as const) {
+    for (const field of ['id', 'nodes', 'roles', 'peers'] as const) {
       if (event[field] === undefined && outcome?.[field] !== undefined) Object.assign(event, { [field]: outcome[field] });
     }
     const kind = e.action === 'switchover' ? 'switchover' : (e.fault ?? 'inject');
@@ -70,6 +70,13 @@ function effectiveOf(f: Fault, model: FaultModel | null, logs: readonly LogEvent
   }
   if (rule.at === 'inject_begin' || f.end_ms === null) return { t_ms: f.start_ms, source: 'inject_begin' };
   return { t_ms: f.end_ms, source: 'inject_end' };
+}
+
+/** Whom a fault with another side cut its targets from: the nodes the file named, or every other node. */
+function peersOf(e: EventRecord, topology: RunMeta['topology']): string[] {
+  if (e.peers) return e.peers;
+  const targets = new Set(e.nodes ?? []);
+  return [...topology.etcd, ...topology.patroni, ...topology.haproxy].filter((n) => !targets.has(n));
 }
 
 /** What the node logs say about the cluster's state, for the model's forecasts. */
@@ -115,7 +122,7 @@ export function analyseFaults(inp: FaultInputs): Outcome {
   const { meta } = inp;
   const live = liveState(inp.logs);
   const modelled: Modelled[] = inp.faults.map((f) => {
-    const model = modelFor(f.kind, f.event.roles ?? [], meta, f.event.detail);
+    const model = modelFor(f.kind, f.event.roles ?? [], meta, peersOf(f.event, meta.topology));
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
     const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live };

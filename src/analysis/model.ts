@@ -595,20 +595,17 @@ export function targetClass(kind: string, roles: readonly string[], topology: Ru
 }
 
 /** The entry for a fault kind on a target, or null when the table has none. */
-export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>, detail?: string): FaultModel | null {
+export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>, peers: readonly string[] = []): FaultModel | null {
   const target = targetClass(kind, roles, meta.topology);
   if (!target) return null;
-  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut: cutOf(detail, meta.topology) };
+  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut: cutOf(peers, meta.topology) };
   return MODEL.find((m) => m.target === target && m.kinds.includes(kind) && (!m.when || m.when(c))) ?? null;
 }
 
-/**
- * Whom a partition cut its target from, read from the injection's detail ("… with etcd1, etcd2,
- * etcd3": the drivers name the peers last).
- */
-export function cutOf(detail: string | undefined, topology: RunMeta['topology']): Cut {
-  const peers = new Set((/ with ([\w, -]+)$/.exec(detail ?? '')?.[1] ?? '').split(/,\s*/).filter(Boolean));
-  const n = (names: readonly string[]) => names.filter((x) => peers.has(x)).length;
+/** What a partition's other side holds: a majority of etcd, how many Patroni and HAProxy nodes. */
+export function cutOf(peers: readonly string[], topology: RunMeta['topology']): Cut {
+  const cut = new Set(peers);
+  const n = (names: readonly string[]) => names.filter((x) => cut.has(x)).length;
   return { etcd_majority: n(topology.etcd) * 2 > topology.etcd.length, patroni: n(topology.patroni), haproxy: n(topology.haproxy) };
 }
 

@@ -237,7 +237,7 @@ async function runStep(step: Step, c: StepContext): Promise<string | null | unde
       c.event({ ...begin, phase: 'begin' });
       try {
         const f = await c.ledger.inject(step.fault, step.target, step.id, step.params);
-        c.event({ ...begin, phase: 'end', id: f.id, nodes: f.targets.map((t) => t.node), roles: f.targets.map((t) => t.role), ...(f.detail ? { detail: f.detail } : {}) });
+        c.event({ ...begin, phase: 'end', id: f.id, nodes: f.targets.map((t) => t.node), roles: f.targets.map((t) => t.role), ...(f.detail ? { detail: f.detail } : {}), ...(f.peers ? { peers: f.peers } : {}) });
       } catch (err) {
         c.event({ ...begin, phase: 'error', detail: (err as Error).message });
         throw err;

@@ -11,6 +11,8 @@ export interface OpenFault {
   targets: ResolvedTarget[];
   /** How it was injected and what was measured (mechanism, asked vs measured), when the driver says. */
   detail?: string;
+  /** The other side, when the file named one (`from:`); absent = every peer. */
+  peers?: string[];
 }
 
 /**
@@ -39,7 +41,7 @@ export class FaultLedger {
       params.peers = [...new Set(peers)].filter((p) => !targets.some((t) => t.node === p));
       if (params.peers.length === 0) throw new Error(`${fault}: the other side is empty once the target itself is left out`);
     }
-    const entry: OpenFault = { id: entryId, fault, targets };
+    const entry: OpenFault = { id: entryId, fault, targets, ...(params.peers ? { peers: params.peers } : {}) };
     // Recorded before acting: a half-injected fault must still be healed.
     this.open.push(entry);
     const nodes = targets.map((t) => t.node);

@@ -98,6 +98,8 @@ export interface EventRecord {
   roles?: string[];
   /** Resolved target nodes. */
   nodes?: string[];
+  /** partition, loss, bandwidth, delay: the nodes on the other side, when the file named them; absent = every peer. */
+  peers?: string[];
   detail?: string;
 }
 

@@ -12,17 +12,22 @@ function faults(h: HistoryRecord[], over: Partial<RunMeta> = {}) {
 const writesDown = (...spans: Array<[number, number]>) =>
   series('write', 'w1', 0, 100_000, 50, (t) => (spans.some(([a, b]) => t >= a && t < b) ? 'failed' : 'ok'));
 
-/** A fault whose injection's end carries the driver's detail (a partition names its peers last). */
-function withDetail(events: EventRecord[], detail: string): EventRecord[] {
-  return events.map((e) => (e.action === 'inject' && e.phase === 'end' ? { ...e, detail } : e));
+/** A fault whose injection's end names the other side, as the runner records a file's `from:`. */
+function withPeers(events: EventRecord[], peers: string): EventRecord[] {
+  return events.map((e) => (e.action === 'inject' && e.phase === 'end' ? { ...e, peers: peers.split(', ') } : e));
 }
 
 describe('the fault model for partitions, degraded paths and PostgreSQL faults', () => {
-  it('reads whom a partition cut from the injection detail', () => {
+  it('tells what the other side of a partition holds', () => {
     const t = meta().topology;
-    expect(cutOf('dropped both ways with etcd1, etcd2, etcd3', t)).toEqual({ etcd_majority: true, patroni: 0, haproxy: 0 });
-    expect(cutOf('dropped both ways with patroni2, patroni3', t)).toEqual({ etcd_majority: false, patroni: 2, haproxy: 0 });
-    expect(cutOf(undefined, t)).toEqual({ etcd_majority: false, patroni: 0, haproxy: 0 });
+    expect(cutOf(['etcd1', 'etcd2', 'etcd3'], t)).toEqual({ etcd_majority: true, patroni: 0, haproxy: 0 });
+    expect(cutOf(['patroni2', 'patroni3'], t)).toEqual({ etcd_majority: false, patroni: 2, haproxy: 0 });
+    expect(cutOf([], t)).toEqual({ etcd_majority: false, patroni: 0, haproxy: 0 });
+  });
+
+  it('takes a partition with no other side named as cut from every other node', () => {
+    const [f] = faults(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000));
+    expect(f).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: true });
   });
 
   it('has an entry for every fault kind on a replica and on the leader, and none says "no model"', () => {
@@ -31,13 +36,13 @@ describe('the fault model for partitions, degraded paths and PostgreSQL faults',
       if (!FAULT_TARGETS[kind].nodes.includes('patroni')) continue;
       expect(modelFor(kind, ['replica'], m), `${kind} on a replica`).not.toBeNull();
       if (kind === 'replay-pause') continue; // a replica's fault
-      const detail = kind === 'partition' ? 'dropped both ways with etcd1, etcd2, etcd3' : undefined;
-      expect(modelFor(kind, ['leader'], m, detail), `${kind} on the leader`).not.toBeNull();
+      const peers = kind === 'partition' ? ['etcd1', 'etcd2', 'etcd3'] : undefined;
+      expect(modelFor(kind, ['leader'], m, peers), `${kind} on the leader`).not.toBeNull();
     }
   });
 
   it('demotes a leader cut from etcd (failsafe off) and lets a replica take the key ttl after its last renewal', () => {
-    const h = [...withDetail(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000), 'dropped both ways with etcd1, etcd2, etcd3'), ...writesDown([20_000, 30_800])];
+    const h = [...withPeers(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000), 'etcd1, etcd2, etcd3'), ...writesDown([20_000, 30_800])];
     const t0 = Date.parse('2025-01-01T00:00:00.000Z');
     // Its last loop renewed the key 1.2 s before the cut; the next one, 0.8 s after, cannot.
     const text = ['00:00:08,805', '00:00:10,805'].map((at) => `2025-01-01 ${at} INFO: Lock owner: patroni1; I am patroni1`).join('\n');
@@ -47,13 +52,13 @@ describe('the fault model for partitions, degraded paths and PostgreSQL faults',
     // Key expiry 18.8 … 19.3 s after the cut, then takeover, promotion, rise, client; demotion 0.8 + 7.4 … 9.2 s (+ 0.5).
     expect(f.predicted).toMatchObject({ lo_ms: 18_800 + 150 - (800 + 9200 + 500), hi_ms: 19_300 + 800 + 1200 + 500 + 250 - (800 + 7400) });
     const failsafe = { ...meta().config, failsafe_mode: true };
-    const [on] = faults(withDetail(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000), 'dropped both ways with etcd1, etcd2, etcd3'), { config: failsafe });
+    const [on] = faults(withPeers(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000), 'etcd1, etcd2, etcd3'), { config: failsafe });
     expect(on).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: false, predicted: { lo_ms: 0, hi_ms: 0 } });
   });
 
   it('expects no outage when the leader is cut from its replicas only, or etcd is slowed down', () => {
     const h = [
-      ...withDetail(fault(1000, 'partition', ['leader'], ['patroni1'], 20_000, 'a'), 'dropped both ways with patroni2, patroni3'),
+      ...withPeers(fault(1000, 'partition', ['leader'], ['patroni1'], 20_000, 'a'), 'patroni2, patroni3'),
       ...fault(30_000, 'delay', ['etcd', 'etcd', 'etcd'], ['etcd1', 'etcd2', 'etcd3'], 60_000, 'b', 'etcd:all'),
       ...fault(70_000, 'replay-pause', ['replica'], ['patroni2'], 80_000, 'c'),
     ];
@@ -81,7 +86,7 @@ describe('the fault model for partitions, degraded paths and PostgreSQL faults',
 
   it('keeps writes out until the old leader is back when no replica is fit to take over', () => {
     const h = [
-      ...withDetail(fault(1000, 'partition', ['replica'], ['patroni2'], 80_000, 'lag'), 'dropped both ways with patroni1'),
+      ...withPeers(fault(1000, 'partition', ['replica'], ['patroni2'], 80_000, 'lag'), 'patroni1'),
       ...fault(11_000, 'stop', ['replica'], ['patroni3'], 80_000, 'other'),
       ...fault(13_000, 'kill', ['leader'], ['patroni1'], 43_000, 'crash'),
       ...writesDown([13_005, 52_000]),

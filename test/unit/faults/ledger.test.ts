@@ -26,9 +26,11 @@ function recordingDriver() {
 describe('FaultLedger: every injection has its identity', () => {
   it('passes the step id as the tag to inject and to heal, and a serial for anonymous ones', async () => {
     const { calls, ledger } = recordingDriver();
-    await ledger.inject('partition', parseTarget('patroni1'), 'p1', { from: [parseTarget('etcd1')] });
+    const p1 = await ledger.inject('partition', parseTarget('patroni1'), 'p1', { from: [parseTarget('etcd1')] });
     await ledger.inject('partition', parseTarget('patroni1'), 'p2', { from: [parseTarget('patroni2')] });
-    await ledger.inject('loss', parseTarget('patroni2'), null, { loss_pct: 5 });
+    const loss = await ledger.inject('loss', parseTarget('patroni2'), null, { loss_pct: 5 });
+    // The other side is kept for the record (the fault model reads it); none named means every peer.
+    expect([p1.peers, loss.peers]).toEqual([['etcd1'], undefined]);
     await ledger.heal('p1');
     expect(calls).toEqual(['inject partition patroni1 p1', 'inject partition patroni1 p2', 'inject loss patroni2 #1', 'heal partition patroni1 p1']);
     await ledger.healAll();
