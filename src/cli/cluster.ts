@@ -11,6 +11,8 @@ import { endpoints } from './endpoints.js';
 import { leftoverHint, main, runCli } from './run.js';
 
 const program = new Command('cluster').description('Bring a real Patroni cluster up or down, look at it, and break it by hand.');
+/** Two faults of one kind on one node (two partitions) are two injections: each its own id, and heal names it. */
+const idOption = () => new Option('--id <name>', 'which injection this is, when a node has two of one kind (heal names the same id)');
 const driverOption = () => new Option('--driver <name>', 'cluster driver').choices(['local', 'docker']).default('local');
 const composeOption = () =>
   new Option('--compose <file>', "a Docker Compose project of your own instead of the drill's docker-compose.yml (implies --driver docker)");
@@ -102,16 +104,17 @@ program
   .option('--cpu <percent>', 'cpu-starve: CPU quota as a share of one core, e.g. 10%')
   .option('--delay <duration>', "delay: added to each direction of the node's connections to its peers, e.g. 200ms")
   .option('--jitter <duration>', 'delay: ± this much, uniform, e.g. 50ms')
+  .addOption(idOption())
   .addOption(driverOption())
   .addOption(composeOption())
   .addOption(hostsOption())
   .option('--deadman <seconds>', 'with --hosts: the host heals the fault by itself after this long', '600')
   .option('--dry-run', 'with --hosts: print the command, touch nothing')
   .option('--yes', 'with --hosts: do not ask for confirmation')
-  .action(async (kind: string, node: string, opts: HostsOpts & { from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string }) => {
+  .action(async (kind: string, node: string, opts: HostsOpts & { id?: string; from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string }) => {
     const fault = faultKind(kind);
     // The experiment file's own rules for a fault's settings, so both say the same.
-    const params = faultParams(fault, opts);
+    const params = { ...faultParams(fault, opts), ...(opts.id ? { tag: opts.id } : {}) };
     const driver = await driverFrom(opts);
     await driver.attach();
     await onHosts(driver, 'fault', fault, node, opts, async () => {
@@ -123,17 +126,18 @@ program
 program
   .command('heal <kind> <node>')
   .description('heal a fault injected on a node')
+  .addOption(idOption())
   .addOption(driverOption())
   .addOption(composeOption())
   .addOption(hostsOption())
   .option('--dry-run', 'with --hosts: print the command, touch nothing')
   .option('--yes', 'with --hosts: do not ask for confirmation')
-  .action(async (kind: string, node: string, opts: HostsOpts) => {
+  .action(async (kind: string, node: string, opts: HostsOpts & { id?: string }) => {
     const fault = faultKind(kind);
     const driver = await driverFrom(opts);
     await driver.attach();
     await onHosts(driver, 'heal', fault, node, opts, async () => {
-      await driver.heal(fault, node);
+      await driver.heal(fault, node, opts.id);
       console.log(`healed ${kind} on ${node}`);
     });
   });
