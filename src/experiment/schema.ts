@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_SETTINGS as D, nodeNames, PROFILES } from '../cluster/profiles.js';
 import { DIRECTIONS, FAULT_KINDS, FAULT_TARGETS, type Direction, type FaultKind, type FaultParams, type NodeKind } from '../cluster/types.js';
+import { SHAPES, type Shape } from '../faults/grudge.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../util/duration.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -53,9 +54,10 @@ export type TargetSpec = (
   not?: string[];
 };
 
-/** A fault's settings as the file gives them: its other side as targets, resolved when it runs. */
+/** A fault's settings as the file gives them: its other side as targets, or a shape around the target, resolved when it runs. */
 export interface FaultOptions extends Omit<FaultParams, 'peers'> {
   from?: TargetSpec[];
+  shape?: Shape;
 }
 
 /** Patroni's dynamic configuration as the drill sets it; ttl, loop_wait, retry_timeout in seconds. */
@@ -636,6 +638,11 @@ const stepBranches = [
       direction: oneOf(DIRECTIONS, 'direction')
         .optional()
         .describe('partition: in = the target hears nothing from the other side, out = the other side hears nothing from it, both (default).'),
+      shape: oneOf(SHAPES, 'shape')
+        .optional()
+        .describe(
+          "partition: a Jepsen grudge around the target instead of from: isolate (it alone), split (it with an etcd minority, from the majority) or bridge (the others in two halves, it reaching both); HAProxy stays outside split and bridge.",
+        ),
       loss: percent('loss').optional().describe('loss: share of outgoing packets dropped, e.g. 10%.'),
       rate: bandwidth.optional().describe('bandwidth: outgoing rate cap, e.g. 1mbit or 500kbit.'),
       cpu: percent('cpu').optional().describe('cpu-starve: CPU quota as a share of one core, e.g. 10%.'),
@@ -654,6 +661,8 @@ const stepBranches = [
       for (const key of rule.required) {
         if (s[key] === undefined) ctx.addIssue({ code: 'custom', path: ['inject'], message: `${s.inject} needs ${key}: (${OPTION_EXAMPLES[key]})` });
       }
+      if (s.shape !== undefined && s.inject !== 'partition') ctx.addIssue({ code: 'custom', path: ['shape'], message: `shape applies to partition, not to ${s.inject}` });
+      if (s.shape !== undefined && s.from !== undefined) ctx.addIssue({ code: 'custom', path: ['shape'], message: 'shape makes both sides itself; give either shape or from, not both' });
     })
     .transform((s): StepOutput => {
       const target = parseTarget(s.target);
@@ -662,6 +671,7 @@ const stepBranches = [
       const params: FaultOptions = {
         ...(from ? { from: from.map(parseTarget) } : {}),
         ...(s.inject === 'partition' ? { direction: s.direction ?? 'both' } : {}),
+        ...(s.shape !== undefined ? { shape: s.shape } : {}),
         ...(s.loss !== undefined ? { loss_pct: s.loss } : {}),
         ...(s.rate !== undefined ? { rate_kbit: s.rate } : {}),
         ...(s.cpu !== undefined ? { cpu_pct: s.cpu } : {}),
@@ -672,7 +682,7 @@ const stepBranches = [
         ...resolveTiming(s),
         fault: s.inject,
         target: not.length ? { ...target, not } : target,
-        target_text: [s.target, ...(not.length ? [`not ${not.join(', ')}`] : []), ...(from ? [`from ${from.join(', ')}`] : [])].join(' '),
+        target_text: [s.target, ...(not.length ? [`not ${not.join(', ')}`] : []), ...(from ? [`from ${from.join(', ')}`] : []), ...(s.shape ? [`(${s.shape})`] : [])].join(' '),
         id: s.id ?? null,
         params,
       };

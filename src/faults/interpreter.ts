@@ -1,5 +1,6 @@
 import type { ClusterAccess, ClusterDriver, FaultKind, FaultParams } from '../cluster/types.js';
 import type { FaultOptions, TargetSpec } from '../experiment/schema.js';
+import { grudge } from './grudge.js';
 import { emptyMemory, resolveTarget, type ResolvedTarget } from './targets.js';
 
 /** Faults that set a node's state rather than add a rule of their own (see FaultLedger.healTargets). */
@@ -31,11 +32,19 @@ export class FaultLedger {
   ) {}
 
   async inject(fault: FaultKind, target: TargetSpec, id: string | null, options: FaultOptions = {}): Promise<OpenFault> {
-    const targets = await resolveTarget(target, this.access, this.driver, this.memory);
-    const { from, ...rest } = options;
+    let targets = await resolveTarget(target, this.access, this.driver, this.memory);
+    const { from, shape, ...rest } = options;
     const entryId = id ?? `#${++this.anonymous}`;
     // The id is the injection's identity on the node: heal removes its rules and nothing else's.
     const params: FaultParams = { ...rest, tag: entryId };
+    if (shape) {
+      if (targets.length !== 1) throw new Error(`partition shape ${shape} is built around one node; the target is ${targets.length}`);
+      // One fault, one id: every node of the cutting side gets its rules, and one heal removes them all.
+      const sides = grudge(shape, targets[0]!.node, this.access.nodes);
+      const around = targets[0]!;
+      targets = (await Promise.all(sides.cut.map((n) => (n === around.node ? [around] : resolveTarget({ kind: 'node', name: n }, this.access, this.driver))))).flat();
+      params.peers = sides.from;
+    }
     if (from) {
       const peers = (await Promise.all(from.map((f) => resolveTarget(f, this.access, this.driver, this.memory)))).flat().map((t) => t.node);
       params.peers = [...new Set(peers)].filter((p) => !targets.some((t) => t.node === p));

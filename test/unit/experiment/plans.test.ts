@@ -169,6 +169,35 @@ describe('fault settings', () => {
   });
 });
 
+describe('partition shapes (Jepsen grudges)', () => {
+  it('a shape is kept on the step, to be built around the target when it runs', () => {
+    const exp = parseExperimentText(file(`  - inject: partition\n    target: leader\n    shape: split\n    id: s\n  - after: 10s\n    heal: s\n`), FILE);
+    expect(exp.steps[0]).toMatchObject({ kind: 'inject', fault: 'partition', params: { shape: 'split', direction: 'both' }, target_text: 'leader (split)' });
+  });
+
+  it('is refused with another fault, with from:, or when unknown', () => {
+    expect(
+      problems(
+        file(`  - inject: stop
+    target: leader
+    shape: split
+  - inject: partition
+    target: leader
+    from: etcd:all
+    shape: isolate
+  - inject: partition
+    target: leader
+    shape: halves
+`),
+      ),
+    ).toEqual([
+      'experiments/t.yaml:6:12: steps[0].shape: shape applies to partition, not to stop',
+      'experiments/t.yaml:10:12: steps[1].shape: shape makes both sides itself; give either shape or from, not both',
+      'experiments/t.yaml:13:12: steps[2].shape: unknown shape "halves" (expected isolate, split, bridge)',
+    ]);
+  });
+});
+
 describe('targets that cannot exist in the profile, or cannot take the fault, are refused at load time', () => {
   it('the three a user got through to run time: kill-patroni on etcd1, patroni9, a switchover to etcd1', () => {
     expect(

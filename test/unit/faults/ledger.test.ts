@@ -16,7 +16,7 @@ function recordingDriver() {
     },
   } as unknown as ClusterDriver;
   const access = {
-    nodes: ['etcd1', 'patroni1', 'patroni2'].map((name) => ({ name, kind: name.replace(/\d$/, ''), address: name })),
+    nodes: ['etcd1', 'etcd2', 'etcd3', 'patroni1', 'patroni2'].map((name) => ({ name, kind: name.replace(/\d$/, ''), address: name })),
     // No Patroni to ask: a Patroni node's role is then just "patroni".
     patroni: {},
   } as unknown as ClusterAccess;
@@ -35,6 +35,16 @@ describe('FaultLedger: every injection has its identity', () => {
     expect(calls).toEqual(['inject partition patroni1 p1', 'inject partition patroni1 p2', 'inject loss patroni2 #1', 'heal partition patroni1 p1']);
     await ledger.healAll();
     expect(calls.slice(4)).toEqual(['heal loss patroni2 #1', 'heal partition patroni1 p2']);
+  });
+
+  it('a partition shape is one fault: rules on every node of the cutting side, one heal for them all', async () => {
+    const { calls, ledger } = recordingDriver();
+    const split = await ledger.inject('partition', parseTarget('patroni1'), 's', { shape: 'split' });
+    // One etcd member of three goes with the node: the minority; the rest is the other side.
+    expect(split.targets.map((t) => t.node)).toEqual(['patroni1', 'etcd1']);
+    expect(split.peers).toEqual(['etcd2', 'etcd3', 'patroni2']);
+    await ledger.heal('s');
+    expect(calls).toEqual(['inject partition patroni1 s', 'inject partition etcd1 s', 'heal partition patroni1 s', 'heal partition etcd1 s']);
   });
 
   it('a state fault (pause, stop...) still held by another open one is not undone by the first heal', async () => {
