@@ -1,7 +1,7 @@
 import type { EventRecord, RunMeta } from '../history/types.js';
 import { round01 } from './format.js';
 import type { LogEvent } from './logs.js';
-import { combinationFor, modelFor, PHASES, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
+import { combinationFor, cutOf, modelFor, PHASES, type ModelContext, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
 import { outagePhases, type PhaseInputs } from './phases.js';
 import { longestWindow } from './summary.js';
 import type { FaultResult, OutagePhases, PhaseResult, Window } from './types.js';
@@ -79,9 +79,15 @@ function peersOf(e: EventRecord, topology: RunMeta['topology']): string[] {
   return [...topology.etcd, ...topology.patroni, ...topology.haproxy].filter((n) => !targets.has(n));
 }
 
-/** What the node logs say about the cluster's state, for the model's forecasts. */
-function liveState(logs: readonly LogEvent[]): LiveState {
-  return { leader_loops_ms: logs.filter((l) => l.kind === 'ha_loop').map((l) => l.t_ms) };
+/**
+ * What the node logs say about the cluster's state when a fault took effect, for the model's
+ * forecasts: the HA loops of whoever held the lock then (the last to log a loop as its holder), not
+ * those of a replica that takes the lock later.
+ */
+function liveState(logs: readonly LogEvent[], at_ms: number): LiveState {
+  const loops = logs.filter((l) => l.kind === 'ha_loop');
+  const holder = loops.filter((l) => l.t_ms < at_ms).at(-1)?.node;
+  return { leader_loops_ms: loops.filter((l) => l.node === holder).map((l) => l.t_ms) };
 }
 
 interface Modelled {
@@ -89,6 +95,7 @@ interface Modelled {
   model: FaultModel | null;
   times: FaultTimes;
   source: FaultResult['effective_source'];
+  ctx: ModelContext;
   prediction: Prediction | null;
   combined?: { with: Modelled; story: string };
 }
@@ -120,13 +127,13 @@ interface Outcome {
  */
 export function analyseFaults(inp: FaultInputs): Outcome {
   const { meta } = inp;
-  const live = liveState(inp.logs);
   const modelled: Modelled[] = inp.faults.map((f) => {
-    const model = modelFor(f.kind, f.event.roles ?? [], meta, peersOf(f.event, meta.topology));
+    const cut = cutOf(peersOf(f.event, meta.topology), meta.topology);
+    const model = modelFor(f.kind, f.event.roles ?? [], meta, cut);
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
-    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live };
-    return { fault: f, model, times, source: eff.source, prediction: model ? model.predict(ctx) : null };
+    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, eff.t_ms), cut };
+    return { fault: f, model, times, source: eff.source, ctx, prediction: model ? model.predict(ctx) : null };
   });
 
   // Combinations: a fault that took effect while another was still in effect.
@@ -141,7 +148,7 @@ export function analyseFaults(inp: FaultInputs): Outcome {
     for (const bg of inEffect) {
       const combo = combinationFor(bg.model!.scenario, m.model.scenario, n);
       if (!combo) continue;
-      const ctx = { s: meta.config, t: m.times, keepalived: meta.topology.keepalived, live, background: bg.times, own: m.prediction };
+      const ctx = { ...m.ctx, background: bg.times, own: m.prediction };
       m.prediction = combo.predict(ctx);
       m.combined = { with: bg, story: combo.story };
     }

@@ -74,6 +74,8 @@ export interface ModelContext {
   t: FaultTimes;
   keepalived: boolean;
   live: LiveState;
+  /** Whom a partition cut its target from (nothing for other faults). */
+  cut: Cut;
 }
 
 export interface Prediction {
@@ -158,6 +160,8 @@ const ETCD_BACK: [number, number] = [100, 600];
  * leader) and promotes: "promoted self … session lock" → ready for writes, measured 0.32–0.73 s.
  */
 const REPROMOTE: [number, number] = [150, 900];
+/** A loop logs the lock's owner, then renews the key: within this much of the line (an allowance). */
+const LOOP_RENEWS_WITHIN_MS = 500;
 /** A client's next attempt after the path is open again: load interval, reconnect. */
 const CLIENT: [number, number] = [0, 250];
 
@@ -207,6 +211,14 @@ const retryFails = (s: ClusterSettingsSnapshot): Term => ({
  */
 const firstFailingLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState, after = 'etcd lost its leader'): Term => {
   const at = live.leader_loops_ms.find((l) => l >= t.effective_ms);
+  // A loop logged just before the effect may not have renewed yet: then it is the one that fails
+  // (seen in a split: the loop began 84 ms before the cut and demoted 10.5 s later).
+  const prev = live.leader_loops_ms.filter((l) => l < t.effective_ms && t.effective_ms - l <= LOOP_RENEWS_WITHIN_MS).at(-1);
+  if (prev !== undefined) {
+    const lo = round01(prev - t.effective_ms);
+    const hi = at === undefined ? lo : round01(at - t.effective_ms);
+    return { label: `leader's HA loop in progress at ${after} (${seconds(lo)}) … the next one (Patroni log)`, lo_ms: lo, hi_ms: hi };
+  }
   if (at !== undefined) return exact(`leader's first HA loop after ${after} (Patroni log)`, round01(at - t.effective_ms));
   const hi = s.loop_wait * S + (s.retry_timeout * S) / 3 + s.retry_timeout * S;
   return { label: `leader's next HA loop, not in the logs: 0 … loop_wait + retry_timeout / 3 + retry_timeout ${seconds(hi)}`, lo_ms: 0, hi_ms: hi };
@@ -286,7 +298,10 @@ const noOutage = (why: string): Prediction => ({ outage: { lo_ms: 0, hi_ms: 0, t
 function outageOf(phases: PhasePrediction[], start: Term[] = []): Interval {
   const last = phases.at(-1)!;
   const negate = start.map((t) => ({ label: `− (${t.label})`, lo_ms: -t.hi_ms, hi_ms: -t.lo_ms }));
-  return sumTerms([...last.terms, ...negate]);
+  const sum = sumTerms([...last.terms, ...negate]);
+  // Writes that stop only after they came back elsewhere (a leader demoting after its successor
+  // promoted) make no outage, but two primaries for a while: a duration is never below 0.
+  return { ...sum, lo_ms: Math.max(0, sum.lo_ms), hi_ms: Math.max(0, sum.hi_ms) };
 }
 
 /** From the lock taken to the first acknowledged write. */
@@ -422,13 +437,20 @@ export const MODEL: readonly FaultModel[] = [
     effective: { at: 'inject_end' },
     disrupts: true,
     detection: 'writes_stop',
-    predict: ({ s, t, live }) => {
+    predict: ({ s, t, live, cut }) => {
       // The leader alone loses etcd: it demotes as in a quorum loss (its first HA loop that cannot
       // renew gives up after retry_timeout), while a replica, which still reaches etcd, takes the key
-      // once it expires, ttl after the leader's last renewal.
-      const stop = [firstFailingLoop(s, t, live, 'the cut'), retryFails(s), fixed('demotion starts', DEMOTE_START)];
+      // once it expires, ttl after the leader's last renewal. With synchronous replication and the
+      // standbys on the other side (a split), its commits wait from the cut on.
+      const stop =
+        s.synchronous_mode && cut.patroni > 0
+          ? [exact('commits wait for the synchronous standby across the cut', 0)]
+          : [firstFailingLoop(s, t, live, 'the cut'), retryFails(s), fixed('demotion starts', DEMOTE_START)];
+      // A replica asks every member before it takes the key; across the cut the old leader's REST API
+      // does not answer, and Patroni waits its hard-coded 2 s for it (ha.py, fetch_node_status).
+      const unanswered = cut.patroni > 0 ? [fixed("the old leader's REST API across the cut", [0, 2000])] : [];
       const phases = chain([
-        ['promotion', [keyExpiryAfterLastLoop(s, t, live), fixed('takeover', TAKEOVER), fixed('promotion', PROMOTE)]],
+        ['promotion', [keyExpiryAfterLastLoop(s, t, live), fixed('takeover', TAKEOVER), ...unanswered, fixed('promotion', PROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);
@@ -579,8 +601,10 @@ const STANDBY_ROLES = new Set(['replica', 'sync_standby', 'quorum_standby']);
 const MEMBER_ROLES = new Set(['leader', 'patroni', ...STANDBY_ROLES]);
 
 /** Which row of the table a fault falls under, from the roles its targets had when it was injected. */
-export function targetClass(kind: string, roles: readonly string[], topology: RunMeta['topology']): TargetClass | null {
+export function targetClass(kind: string, cutRoles: readonly string[], topology: RunMeta['topology']): TargetClass | null {
   if (kind === 'switchover') return 'switchover';
+  // A partition's cutting side may take etcd members along (a split): its Patroni members decide.
+  const roles = kind === 'partition' && cutRoles.some((r) => r !== 'etcd') ? cutRoles.filter((r) => r !== 'etcd') : cutRoles;
   if (roles.length === 0) return null;
   if (roles.every((r) => r === 'etcd')) return roles.length * 2 > topology.etcd.length ? 'etcd_majority' : 'etcd_minority';
   if (roles.every((r) => r === 'haproxy' || r === 'keepalived')) return 'haproxy';
@@ -595,12 +619,14 @@ export function targetClass(kind: string, roles: readonly string[], topology: Ru
 }
 
 /** The entry for a fault kind on a target, or null when the table has none. */
-export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>, peers: readonly string[] = []): FaultModel | null {
+export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>, cut: Cut = NOTHING_CUT): FaultModel | null {
   const target = targetClass(kind, roles, meta.topology);
   if (!target) return null;
-  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut: cutOf(peers, meta.topology) };
+  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut };
   return MODEL.find((m) => m.target === target && m.kinds.includes(kind) && (!m.when || m.when(c))) ?? null;
 }
+
+const NOTHING_CUT: Cut = { etcd_majority: false, patroni: 0, haproxy: 0 };
 
 /** What a partition's other side holds: a majority of etcd, how many Patroni and HAProxy nodes. */
 export function cutOf(peers: readonly string[], topology: RunMeta['topology']): Cut {

@@ -25,6 +25,11 @@ describe('the fault model for partitions, degraded paths and PostgreSQL faults',
     expect(cutOf([], t)).toEqual({ etcd_majority: false, patroni: 0, haproxy: 0 });
   });
 
+  it('classes a split by the Patroni node on its cutting side, not the etcd member it took along', () => {
+    const [f] = faults(withPeers(fault(10_000, 'partition', ['leader', 'etcd'], ['patroni1', 'etcd1'], 45_000), 'etcd2, etcd3, patroni2, patroni3'));
+    expect(f).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: true });
+  });
+
   it('takes a partition with no other side named as cut from every other node', () => {
     const [f] = faults(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000));
     expect(f).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: true });
@@ -37,8 +42,26 @@ describe('the fault model for partitions, degraded paths and PostgreSQL faults',
       expect(modelFor(kind, ['replica'], m), `${kind} on a replica`).not.toBeNull();
       if (kind === 'replay-pause') continue; // a replica's fault
       const peers = kind === 'partition' ? ['etcd1', 'etcd2', 'etcd3'] : undefined;
-      expect(modelFor(kind, ['leader'], m, peers), `${kind} on the leader`).not.toBeNull();
+      expect(modelFor(kind, ['leader'], m, peers && cutOf(peers, m.topology)), `${kind} on the leader`).not.toBeNull();
     }
+  });
+
+  it('in a synchronous split, writes stop at the cut, and only the old holder\'s loops count', () => {
+    const h = [...withPeers(fault(10_000, 'partition', ['leader', 'etcd'], ['patroni1', 'etcd1'], 45_000), 'etcd2, etcd3, patroni2, patroni3'), ...writesDown([10_000, 34_000])];
+    const t0 = Date.parse('2025-01-01T00:00:00.000Z');
+    const line = (at: string, node: string) => `2025-01-01 ${at} INFO: Lock owner: ${node}; I am ${node}`;
+    const logs = [
+      // The holder's loop began 84 ms before the cut; patroni2 holds the lock from 30 s on.
+      { node: 'patroni1', component: 'patroni' as const, text: [line('00:00:07,921', 'patroni1'), line('00:00:09,921', 'patroni1')].join('\n') },
+      { node: 'patroni2', component: 'patroni' as const, text: line('00:00:30,000', 'patroni2') },
+    ];
+    const config = { ...meta().config, synchronous_mode: true };
+    const a = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString(), config }), logs });
+    const f = a.faults[0]!;
+    expect(f.phases.find((p) => p.name === 'detection')).toMatchObject({ lo_ms: 0, hi_ms: 0 });
+    // Key expiry from patroni1's last loop (−0.084 s + ttl 20 s … + 0.5 s), takeover, up to 2 s for
+    // the old leader's REST API, promotion, rise, client.
+    expect(f.predicted).toMatchObject({ lo_ms: 19_916 + 150, hi_ms: 19_916 + 500 + 800 + 2000 + 1200 + 500 + 250 });
   });
 
   it('demotes a leader cut from etcd (failsafe off) and lets a replica take the key ttl after its last renewal', () => {
