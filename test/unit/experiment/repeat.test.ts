@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distribution, phaseDurations, repeatRun, summariseRepeats, type RepeatRun } from '../../../src/experiment/repeat.js';
+import { formatRepeatSummary } from '../../../src/experiment/summary.js';
 import { renderRepeatSummary } from '../../../src/report/repeat.js';
 import { loadResults } from '../../../src/report/load.js';
 import type { Results } from '../../../src/results/types.js';
@@ -52,6 +53,7 @@ describe('summariseRepeats', () => {
     expect(s.wall_ms).toBe(150_000);
     expect(s.wall_ratio).toBe(1.25);
     expect(summariseRepeats('leader-stop', [run('a', 'pass', 0)]).wall_ratio).toBeNull();
+    expect(formatRepeatSummary(s, 'out')).toMatch(/time +runs' own 120\.00 s, wall 150\.00 s \(× 1\.25\)/);
   });
 
   it('summarises each phase over the runs that saw it', () => {
