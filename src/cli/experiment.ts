@@ -9,6 +9,7 @@ import { toJUnitXml } from '../experiment/junit.js';
 import { loadExperiment } from '../experiment/load.js';
 import { defaultOutDir } from '../experiment/output.js';
 import { runDrill } from '../experiment/drill.js';
+import { ReportQueue } from '../experiment/report-queue.js';
 import { ClusterPool } from '../experiment/reuse.js';
 import { formatRepeatSummary, formatSummary } from '../experiment/summary.js';
 import { exitCodeOf, leftoverHint, main, positiveInt, runCli } from './run.js';
@@ -63,9 +64,12 @@ const program = new Command('experiment')
     const log = (m: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}`);
     const pool = opts.repeat > 1 && !opts.fresh ? new ClusterPool(driver, log) : undefined;
     await runCli(async (signal) => {
-      const { results, summary } = await runDrill(exp, { driver, outDir, repeat: opts.repeat, signal, keep: opts.keep, lang: opts.lang, cluster: pool, progress: log }).finally(() =>
-        opts.keep ? undefined : pool?.close(),
-      );
+      // Repeats render their reports in the background while the next run goes on.
+      const reports = opts.repeat > 1 ? new ReportQueue(opts.lang, signal) : undefined;
+      const { results, summary } = await runDrill(exp, { driver, outDir, repeat: opts.repeat, signal, keep: opts.keep, lang: opts.lang, cluster: pool, progress: log, reports }).finally(async () => {
+        if (!opts.keep) await pool?.close();
+        for (const f of (await reports?.done()) ?? []) console.error(f);
+      });
       if (opts.junit) await writeFile(opts.junit, toJUnitXml(results));
       const shown = path.relative(process.cwd(), outDir) || '.';
       if (summary) {

@@ -23,6 +23,8 @@ export interface RepeatRun {
   write_outage_ms: number | null;
   phases_ms: Record<string, number>;
   lost: number | null;
+  /** The run's own duration as results.json records it: from t = 0 (recording starts) to its end. */
+  duration_ms: number;
   error?: string;
 }
 
@@ -38,6 +40,11 @@ export interface RepeatSummary {
   phases_ms: Record<string, Distribution>;
   /** Acknowledged writes lost over every run that could account for its writes. */
   lost_writes: number;
+  /** The runs' own durations added up, and the wall time the drill took with its cluster and reports. */
+  drill_ms: number;
+  wall_ms: number | null;
+  /** wall_ms / drill_ms: what sharing the cluster and rendering cost on top of the drills themselves. */
+  wall_ratio: number | null;
 }
 
 export const SUMMARY_FILE = 'summary.json';
@@ -74,14 +81,19 @@ export function repeatRun(folder: string, results: Results): RepeatRun {
     write_outage_ms: longestOutage(results),
     phases_ms: phaseDurations(results),
     lost: w.accounted ? w.lost : null,
+    duration_ms: results.duration_ms,
     ...(results.error ? { error: results.error } : {}),
   };
 }
 
-export function summariseRepeats(experiment: string, runs: readonly RepeatRun[]): RepeatSummary {
+/** wall / drill, or null when there is nothing to divide by. */
+export const wallRatio = (wall_ms: number | null, drill_ms: number): number | null => (wall_ms !== null && drill_ms > 0 ? wall_ms / drill_ms : null);
+
+export function summariseRepeats(experiment: string, runs: readonly RepeatRun[], wall_ms: number | null = null): RepeatSummary {
   const verdicts: Record<Verdict, number> = { pass: 0, fail: 0, error: 0 };
   for (const r of runs) verdicts[r.verdict]++;
   const usual = (Object.entries(verdicts) as Array<[Verdict, number]>).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  const drill_ms = runs.reduce((sum, r) => sum + r.duration_ms, 0);
   const phaseNames = [...new Set(runs.flatMap((r) => Object.keys(r.phases_ms)))];
   const phases_ms: Record<string, Distribution> = {};
   for (const name of phaseNames) {
@@ -98,5 +110,8 @@ export function summariseRepeats(experiment: string, runs: readonly RepeatRun[])
     write_outage_ms: distribution(runs.flatMap((r) => (r.write_outage_ms === null ? [] : [r.write_outage_ms]))),
     phases_ms,
     lost_writes: runs.reduce((sum, r) => sum + (r.lost ?? 0), 0),
+    drill_ms,
+    wall_ms,
+    wall_ratio: wallRatio(wall_ms, drill_ms),
   };
 }

@@ -25,14 +25,21 @@ function missing(h: Health, expectedReplicas: number): string {
   return parts.join(', ') || 'nothing';
 }
 
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
 /**
  * Consecutive drills of the same profile and settings share one cluster: between them it is brought
  * back to a checked baseline (healthy, the original leader back by switchover, the file's dynamic
  * settings) instead of paying a fresh `up`. A cluster that cannot be restored, or a run that ended
  * in error, is replaced by a fresh one.
+ *
+ * The restore starts as soon as a run releases the cluster, not when the next one asks for it: the
+ * finished run's analysis and report are rendered meanwhile, and the next run waits only for what
+ * is left of it.
  */
 export class ClusterPool implements ClusterSource {
   private current: { key: string; spec: ClusterSpec; access: ClusterAccess; leader: string } | null = null;
+  private restoring: { done: Promise<void>; stop: AbortController } | null = null;
 
   constructor(
     private readonly driver: ClusterDriver,
@@ -41,14 +48,26 @@ export class ClusterPool implements ClusterSource {
 
   async acquire(spec: ClusterSpec, opts: UpOptions): Promise<ClusterAccess> {
     const key = JSON.stringify(spec);
+    const pending = this.restoring;
+    this.restoring = null;
     if (this.current?.key === key) {
+      const c = this.current;
+      const restore = pending ?? this.startRestore();
+      const onAbort = () => restore.stop.abort(opts.signal?.reason);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        await this.restore(this.current.access, this.current.spec, this.current.leader, opts.signal);
-        return this.current.access;
+        await restore.done;
+        return c.access;
       } catch (err) {
         opts.signal?.throwIfAborted();
         this.progress(`the previous cluster could not be restored (${(err as Error).message}): starting a fresh one`);
+      } finally {
+        opts.signal?.removeEventListener('abort', onAbort);
       }
+    } else if (pending) {
+      // Other settings: the restore is wasted work, and `up` replaces the cluster anyway.
+      pending.stop.abort(new Error('the next drill needs other settings'));
+      await pending.done.catch(() => {});
     }
     this.current = null;
     const access = await this.driver.up(spec, opts);
@@ -59,42 +78,78 @@ export class ClusterPool implements ClusterSource {
   }
 
   async release(clean: boolean): Promise<void> {
-    if (clean && this.current) return;
-    await this.close();
+    if (!clean || !this.current) return this.close();
+    this.restoring = this.startRestore();
   }
 
   /** Tears the shared cluster down: after the last drill, on error and on Ctrl-C. */
   async close(): Promise<void> {
+    const pending = this.restoring;
+    this.restoring = null;
+    if (pending) {
+      pending.stop.abort(new Error('the suite is over'));
+      await pending.done.catch(() => {});
+    }
     this.current = null;
     await this.driver.down();
   }
 
-  private async restore(access: ClusterAccess, spec: ClusterSpec, leader: string, signal: AbortSignal | undefined): Promise<void> {
+  private startRestore(): { done: Promise<void>; stop: AbortController } {
+    const c = this.current!;
+    const stop = new AbortController();
+    const done = this.restore(c.access, c.spec, c.leader, stop.signal);
+    // Observed by the next acquire (or close); until then a failure must not count as unhandled.
+    done.catch(() => {});
+    return { done, stop };
+  }
+
+  private async restore(access: ClusterAccess, spec: ClusterSpec, leader: string, signal: AbortSignal): Promise<void> {
+    const t0 = performance.now();
     this.progress('restoring the cluster to its baseline');
     const replicas = Object.keys(access.patroni).length - 1;
-    const healthy = async (want?: string) => {
+    const healthy = async (want?: string): Promise<Health> => {
       let last: Health | null = null;
-      await waitFor(
+      return waitFor(
         () => `a healthy cluster${want ? ` led by ${want}` : ''} (still: ${last ? missing(last, replicas) + (want && last.leader !== want ? `, leader ${last.leader ?? 'none'}` : '') : 'no answer'})`,
         async () => {
           last = await checkHealth(access);
-          return last.healthy && (!want || last.leader === want) ? true : undefined;
+          return last.healthy && (!want || last.leader === want) ? last : undefined;
         },
-        { timeoutMs: RESTORE_TIMEOUT_MS, intervalMs: 250, signal },
+        { timeoutMs: RESTORE_TIMEOUT_MS, intervalMs: 100, signal },
       );
     };
-    await healthy();
-    const now = await checkHealth(access);
-    if (now.leader !== leader) {
-      this.progress(`  switchover ${now.leader} → ${leader}`);
-      await this.driver.patronictl(['switchover', '--leader', now.leader!, '--candidate', leader, '--force']);
-      await healthy(leader);
-    }
+    const now = await healthy();
     const changes = await settingsDrift(access, spec);
+    // The settings and the switchover are independent: each pays a patronictl start-up, so together.
+    const steps: Array<Promise<void>> = [];
     if (changes.length) {
-      this.progress(`  restoring ${changes.map(([k]) => k).join(', ')}`);
-      await this.driver.patronictl(['edit-config', '--force', ...changes.flatMap(([k, v]) => ['-s', `${k}=${v}`])]);
+      steps.push(
+        (async () => {
+          const t = performance.now();
+          await this.driver.patronictl(['edit-config', '--force', ...changes.flatMap(([k, v]) => ['-s', `${k}=${v}`])]);
+          this.progress(`  restored ${changes.map(([k]) => k).join(', ')} (${seconds(t)})`);
+        })(),
+      );
     }
+    if (now.leader !== leader) {
+      steps.push(
+        (async () => {
+          const t = performance.now();
+          await this.driver.patronictl(['switchover', '--leader', now.leader!, '--candidate', leader, '--force']);
+          const switched = seconds(t);
+          await healthy(leader);
+          this.progress(`  switchover ${now.leader} → ${leader} (${switched}, every member streaming after ${seconds(t)})`);
+        })(),
+      );
+    }
+    const outcomes = await Promise.allSettled(steps);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    // The baseline is checked, not assumed: still healthy under the original leader, no setting off.
+    await healthy(leader);
+    const left = await settingsDrift(access, spec);
+    if (left.length) throw new Error(`settings still differ from the file's: ${left.map(([k, v]) => `${k} should be ${v}`).join(', ')}`);
+    this.progress(`baseline restored in ${seconds(t0)}`);
   }
 }
 

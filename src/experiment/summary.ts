@@ -39,6 +39,7 @@ export function formatRepeatSummary(summary: RepeatSummary, dir: string): string
     ['write outage', summary.write_outage_ms ? dist(summary.write_outage_ms) : 'not measured'],
     ...Object.entries(summary.phases_ms).map(([name, d]): [string, string] => [`  ${name}`, dist(d)]),
     ['lost', `${summary.lost_writes} acknowledged writes lost in all runs`],
+    ['time', `runs' own ${s(summary.drill_ms)}, wall ${summary.wall_ms === null ? 'not measured' : s(summary.wall_ms)}${summary.wall_ratio === null ? '' : ` (× ${summary.wall_ratio.toFixed(2)})`}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return [...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), '', `summary: ${dir}/summary.json`].join('\n');

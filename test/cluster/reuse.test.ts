@@ -33,6 +33,8 @@ describe('drills sharing one cluster', () => {
 
       expect(said).toContain('restoring the cluster to its baseline');
       expect(said.some((m) => m.startsWith('  switchover '))).toBe(true);
+      // The baseline is checked after the restore, not assumed from the commands having succeeded.
+      expect(said.some((m) => m.startsWith('baseline restored in '))).toBe(true);
       // One `up` for both runs.
       expect(runnerSaid.filter((m) => m.includes('creating network namespaces'))).toHaveLength(1);
       const leader = (rows: typeof first.members_before) => rows.find((r) => /leader|master|primary/i.test(r.role))?.name;

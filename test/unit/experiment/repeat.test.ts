@@ -2,17 +2,19 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distribution, phaseDurations, repeatRun, summariseRepeats, type RepeatRun } from '../../../src/experiment/repeat.js';
+import { formatRepeatSummary } from '../../../src/experiment/summary.js';
 import { renderRepeatSummary } from '../../../src/report/repeat.js';
 import { loadResults } from '../../../src/report/load.js';
 import type { Results } from '../../../src/results/types.js';
 import { copyFixtures, RUN } from '../report/helpers.js';
 
-const run = (folder: string, verdict: RepeatRun['verdict'], outage: number | null, lost: number | null = 0, phases: Record<string, number> = {}): RepeatRun => ({
+const run = (folder: string, verdict: RepeatRun['verdict'], outage: number | null, lost: number | null = 0, phases: Record<string, number> = {}, duration_ms = 60_000): RepeatRun => ({
   folder,
   verdict,
   write_outage_ms: outage,
   phases_ms: phases,
   lost,
+  duration_ms,
 });
 
 describe('distribution', () => {
@@ -43,6 +45,15 @@ describe('summariseRepeats', () => {
     expect(s.flaky).toBe(true);
     expect(s.differing).toEqual(['run-2', 'run-4']);
     expect(s.write_outage_ms?.n).toBe(3);
+  });
+
+  it('adds up the runs\' own durations and divides the wall time by them', () => {
+    const s = summariseRepeats('leader-stop', [run('a', 'pass', 0, 0, {}, 50_000), run('b', 'pass', 0, 0, {}, 70_000)], 150_000);
+    expect(s.drill_ms).toBe(120_000);
+    expect(s.wall_ms).toBe(150_000);
+    expect(s.wall_ratio).toBe(1.25);
+    expect(summariseRepeats('leader-stop', [run('a', 'pass', 0)]).wall_ratio).toBeNull();
+    expect(formatRepeatSummary(s, 'out')).toMatch(/time +runs' own 120\.00 s, wall 150\.00 s \(× 1\.25\)/);
   });
 
   it('summarises each phase over the runs that saw it', () => {
