@@ -24,8 +24,22 @@ const program = new Command('suite')
   .option('--repeat <n>', 'run each drill n times and report each one\'s distribution', positiveInt, 1)
   .option('--fresh', 'a fresh cluster for every run instead of one restored to its baseline between drills of the same settings')
   .action(async (names: string[], opts: { profile?: string; driver: DriverName; lang: 'en' | 'ru'; junit?: string; repeat: number; fresh?: boolean }) => {
-    // Every file is validated, against what the driver can inject too, before the first cluster starts.
-    const all = await Promise.all((names.length ? names : await listExperiments()).map((n) => loadExperiment(n, { driver: opts.driver })));
+    // Every file is validated before the first cluster starts, and against what the driver can
+    // inject: a drill named on the command line that the driver cannot run is an error; of all of
+    // them, those are left out, and said so.
+    const all = names.length
+      ? await Promise.all(names.map((n) => loadExperiment(n, { driver: opts.driver })))
+      : (
+          await Promise.all(
+            (await listExperiments()).map(async (n) => {
+              await loadExperiment(n);
+              return loadExperiment(n, { driver: opts.driver }).catch((err: Error) => {
+                console.error(`skipped: ${err.message}`);
+                return null;
+              });
+            }),
+          )
+        ).filter((e) => e !== null);
     const chosen = all.filter((e) => !opts.profile || e.profile === opts.profile);
     const driver = await createDriver(opts.driver);
     const done: Results[] = [];

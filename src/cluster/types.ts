@@ -238,8 +238,8 @@ export const DRIVER_FAULTS: Readonly<Record<DriverKind, DriverFaults>> = {
   local: ALL_BUT({}),
   docker: ALL_BUT({
     delay:
-      'not on the Docker driver: its proxy hop would be a host process inside a container\'s namespace, which a killed run would leave behind (the image has no Node to run it inside)',
-    'disk-full': "not on the Docker driver: the containers' pg_wal is on their own filesystem, and filling that would fill the host's disk",
+      'its proxy hop would be a host process inside a container\'s namespace, which a killed run would leave behind (the image has no Node to run it inside)',
+    'disk-full': "the containers' pg_wal is on their own filesystem, and filling that would fill the host's disk",
   }),
   hosts: ALL_BUT({
     delay: 'it needs tc netem on the host (sch_netem), which the hosts driver does not drive yet',

@@ -260,7 +260,7 @@ describe("the drill's own docker-compose.yml", () => {
 
   it('refuses delay and disk-full, saying why', async () => {
     const node = await aReplica(access);
-    await expect(own.inject('delay', node, { delay_ms: 100 })).rejects.toThrow(/^delay: not on the Docker driver/);
+    await expect(own.inject('delay', node, { delay_ms: 100 })).rejects.toThrow(/^the Docker driver cannot inject delay: its proxy hop/);
     await expect(own.inject('disk-full', node)).rejects.toThrow(/host's disk/);
   });
 

@@ -183,7 +183,7 @@ export class DockerDriver implements ClusterDriver {
       }
       case 'delay':
       case 'disk-full':
-        throw new Error(`${fault}: ${DRIVER_FAULTS.docker.missing[fault]}`);
+        throw new Error(`the Docker driver cannot inject ${fault}: ${DRIVER_FAULTS.docker.missing[fault]}`);
     }
   }
 

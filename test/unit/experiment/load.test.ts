@@ -44,6 +44,7 @@ describe('the experiment files in experiments/', () => {
       'leader-crash',
       'leader-dcs-partition',
       'leader-isolation',
+      'leader-minority-split',
       'leader-pause',
       'leader-replicas-partition',
       'leader-stop',
@@ -418,7 +419,7 @@ steps:
 
   it('is refused at its place when the file is loaded for that driver', () => {
     expect(() => parseExperimentText(DISK_FULL, FILE, { driver: 'docker' })).toThrow(
-      new RegExp(`^${FILE}:9:17: steps\\[1\\]\\.steps\\[0\\]\\.inject: the docker driver cannot inject disk-full: not on the Docker driver`),
+      new RegExp(`^${FILE}:9:17: steps\\[1\\]\\.steps\\[0\\]\\.inject: the docker driver cannot inject disk-full: the containers. pg_wal is on their own filesystem`),
     );
     // Once, though the block repeats it.
     expect((() => {
