@@ -22,15 +22,18 @@ export interface NextStartInput {
 }
 
 /**
- * When the next attempt starts. Slots are `interval_ms` apart; an attempt that overran its slots
- * is followed by one attempt at once and the slots restart from there, rather than a burst to catch
- * up (a burst would crowd a recovering server and blur when it came back). After failures the next
- * attempt also waits the backoff from the end of the last one; the backoff is capped at
- * `backoff.max_ms`, so an outage is still sampled at least that often unless the rate is slower.
+ * When the next attempt starts: the first of the worker's own slots (`interval_ms` apart) not before
+ * the attempt ended and, after failures, its backoff from that end (capped at `backoff.max_ms`, so an
+ * outage is still sampled at least that often unless the rate is slower). Slots an overrunning
+ * attempt missed are skipped, not made up in a burst (a burst would crowd a recovering server and
+ * blur when it came back). Keeping to its own grid keeps a worker's offset from the others: an
+ * outage ends every worker's attempt at once, and restarting each from there would leave them in
+ * step, sampling the outage's edges no finer than one of them alone.
  */
 export function nextStart(s: NextStartInput): number {
-  const slot = Math.max(s.planned_ms + s.interval_ms, s.ended_ms);
-  return Math.max(slot, s.ended_ms + backoffMs(s.failures, s.backoff));
+  const earliest = Math.max(s.planned_ms + s.interval_ms, s.ended_ms + backoffMs(s.failures, s.backoff));
+  if (s.interval_ms <= 0) return earliest;
+  return s.planned_ms + Math.ceil((earliest - s.planned_ms) / s.interval_ms) * s.interval_ms;
 }
 
 /**

@@ -30,12 +30,18 @@ describe('nextStart', () => {
     expect(nextStart({ planned_ms: 1000, ended_ms: 1003, interval_ms: 50, failures: 0, backoff })).toBe(1050);
   });
 
-  it('after a late attempt starts at once, once, and re-anchors instead of bursting', () => {
-    // The attempt overran four slots (1050..1200): the next starts when it ended...
+  it('after a late attempt takes its next own slot, skipping the missed ones instead of bursting', () => {
+    // The attempt overran four slots (1050..1200): the next is the slot after it ended...
     const next = nextStart({ planned_ms: 1000, ended_ms: 1230, interval_ms: 50, failures: 0, backoff });
-    expect(next).toBe(1230);
-    // ...and the one after is a full interval later, not the missed slots one after the other.
-    expect(nextStart({ planned_ms: next, ended_ms: 1232, interval_ms: 50, failures: 0, backoff })).toBe(1280);
+    expect(next).toBe(1250);
+    // ...and the one after is the slot after that, not the missed ones one after the other.
+    expect(nextStart({ planned_ms: next, ended_ms: 1252, interval_ms: 50, failures: 0, backoff })).toBe(1300);
+  });
+
+  it('keeps staggered workers apart when one outage ends their attempts at the same instant', () => {
+    // Four writers 12.5 ms apart, each failing at 2000 (HAProxy closed every connection at once).
+    const starts = [0, 12.5, 25, 37.5].map((offset) => nextStart({ planned_ms: 1000 + offset, ended_ms: 2000, interval_ms: 50, failures: 1, backoff }));
+    expect(starts).toEqual([2050, 2062.5, 2075, 2087.5]);
   });
 
   it('back to back at max rate', () => {
@@ -46,7 +52,8 @@ describe('nextStart', () => {
     const ends = [1, 2, 3, 4, 5].map((failures) =>
       nextStart({ planned_ms: 1000, ended_ms: 1001, interval_ms: 10, failures, backoff }),
     );
-    expect(ends).toEqual([1051, 1101, 1201, 1401, 1401]);
+    // On the worker's own 10 ms grid: the first slot after each backoff.
+    expect(ends).toEqual([1060, 1110, 1210, 1410, 1410]);
   });
 
   it('a slow rate is not made faster by a short backoff', () => {
