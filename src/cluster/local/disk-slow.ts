@@ -65,7 +65,8 @@ export async function unslow(node: string, walFs: string, tag: FaultTag = ''): P
 
 /**
  * Synchronous writes from inside the node's group, as PostgreSQL's WAL flushes are: about two seconds'
- * worth at the cap (the throttle lets a first burst through; two seconds keeps its share small).
+ * worth at the cap (the throttle lets a first burst through; two seconds keeps its share small). The
+ * probe shares the group's cap with the node's own writes, so under load it measures less than asked.
  */
 async function measure(group: string, walFs: string, limits: { rate: number; iops: number }, tag: FaultTag): Promise<string> {
   const bs = 64 * 1024;
@@ -82,7 +83,7 @@ async function measure(group: string, walFs: string, limits: { rate: number; iop
   if (run.exitCode !== 0) return `not measured: the probe write failed (${run.stderr.trim().split('\n').pop()})`;
   const parts = [`measured ${Math.round((count * bs) / seconds)} B/s`, `${Math.round(count / seconds)} writes/s`];
   const vs = [limits.rate ? `asked ${limits.rate} B/s` : '', limits.iops ? `asked ${limits.iops} iops` : ''].filter(Boolean).join(', ');
-  return `${parts.join(', ')} with ${count}×${bs / 1024} KiB O_DSYNC writes in ${seconds.toFixed(1)} s (${vs}; timings shared with the rest of the machine)`;
+  return `${parts.join(', ')} with ${count}×${bs / 1024} KiB O_DSYNC writes in ${seconds.toFixed(1)} s (${vs}; the node's own writes share the cap, and the machine's timings are shared)`;
 }
 
 export const removeBlkioGroups = () => groups.removeAll();

@@ -58,6 +58,7 @@ describe('the experiment files in experiments/', () => {
       'replica-stop',
       'switchover',
       'wal-disk-full',
+      'wal-disk-slow',
     ]);
   });
 
