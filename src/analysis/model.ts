@@ -326,7 +326,7 @@ export const MODEL: readonly FaultModel[] = [
   {
     scenario: 'replica',
     target: 'replica',
-    kinds: [...LOSE_A_NODE, 'kill-patroni', ...DEGRADE, 'partition', 'postgres-crash', 'replay-pause', 'disk-full'],
+    kinds: [...LOSE_A_NODE, 'kill-patroni', ...DEGRADE, 'partition', 'postgres-crash', 'replay-pause', 'disk-full', 'disk-slow'],
     effective: { at: 'inject_end' },
     disrupts: false,
     predict: () => noOutage('writes do not wait for an asynchronous replica'),
@@ -478,7 +478,8 @@ export const MODEL: readonly FaultModel[] = [
   {
     scenario: 'leader-degraded',
     target: 'leader',
-    kinds: DEGRADE,
+    // A slow WAL disk is a degraded path too: each commit waits on its throttled flush, the key is still renewed.
+    kinds: [...DEGRADE, 'disk-slow'],
     effective: { at: 'inject_end' },
     disrupts: false,
     // Bounded, not zero: a degraded path stalls operations without a failover (the key is renewed within ttl).

@@ -102,6 +102,8 @@ program
   .option('--loss <percent>', 'loss: share of outgoing packets dropped, e.g. 10%')
   .option('--rate <rate>', 'bandwidth: outgoing rate cap, e.g. 1mbit')
   .option('--cpu <percent>', 'cpu-starve: CPU quota as a share of one core, e.g. 10%')
+  .option('--write <rate>', "disk-slow: write cap on the node's pg_wal device, bytes/s, e.g. 1mb")
+  .option('--iops <n>', "disk-slow: write operations per second on the node's pg_wal device, e.g. 50")
   .option('--delay <duration>', "delay: added to each direction of the node's connections to its peers, e.g. 200ms")
   .option('--jitter <duration>', 'delay: ± this much, uniform, e.g. 50ms')
   .addOption(idOption())
@@ -111,7 +113,7 @@ program
   .option('--deadman <seconds>', 'with --hosts: the host heals the fault by itself after this long', '600')
   .option('--dry-run', 'with --hosts: print the command, touch nothing')
   .option('--yes', 'with --hosts: do not ask for confirmation')
-  .action(async (kind: string, node: string, opts: HostsOpts & { id?: string; from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string }) => {
+  .action(async (kind: string, node: string, opts: HostsOpts & { id?: string; from?: string; direction: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string; write?: string; iops?: string }) => {
     const fault = faultKind(kind);
     // The experiment file's own rules for a fault's settings, so both say the same.
     const params = { ...faultParams(fault, opts), ...(opts.id ? { tag: opts.id } : {}) };

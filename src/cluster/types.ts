@@ -89,7 +89,8 @@ export interface ClusterAccess {
  * peers delay ± jitter each way; this kernel has no netem) ↔ remove the hop, postgres-crash (SIGKILL of the postmaster only; Patroni restarts
  * it or fails over) ↔ nothing (Patroni is the inverse), replay-pause (pg_wal_replay_pause on a
  * replica) ↔ pg_wal_replay_resume, cpu-starve (a CPU quota on the node) ↔ lift the quota,
- * disk-full (fill the node's pg_wal filesystem) ↔ free it.
+ * disk-full (fill the node's pg_wal filesystem) ↔ free it, disk-slow (throttle writes to the node's
+ * pg_wal device) ↔ lift the throttle.
  */
 export const FAULT_KINDS = [
   'stop',
@@ -105,6 +106,7 @@ export const FAULT_KINDS = [
   'replay-pause',
   'cpu-starve',
   'disk-full',
+  'disk-slow',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -126,6 +128,7 @@ export const FAULT_TARGETS: Readonly<Record<FaultKind, { nodes: readonly NodeKin
   'replay-pause': { nodes: ['patroni'], components: false, what: 'a replica' },
   'cpu-starve': { nodes: ['etcd', 'patroni', 'haproxy'], components: false, what: 'a whole node' },
   'disk-full': { nodes: ['patroni'], components: false, what: 'a Patroni node' },
+  'disk-slow': { nodes: ['patroni'], components: false, what: 'a Patroni node' },
 };
 
 /** Which way a partition cuts, seen from the target: in = it hears nothing from the peers, out = they hear nothing from it. */
@@ -157,6 +160,9 @@ export interface FaultParams {
   jitter_ms?: number;
   /** cpu-starve: CPU quota, percent of one core. */
   cpu_pct?: number;
+  /** disk-slow: write cap on the node's pg_wal device, bytes/s and/or write operations/s. */
+  rate_bps?: number;
+  iops?: number;
 }
 
 /** What an injection did, in words: the mechanism, and what was measured against what was asked. */
@@ -240,6 +246,7 @@ export const DRIVER_FAULTS: Readonly<Record<DriverKind, DriverFaults>> = {
     delay:
       'its proxy hop would be a host process inside a container\'s namespace, which a killed run would leave behind (the image has no Node to run it inside)',
     'disk-full': "the containers' pg_wal is on their own filesystem, and filling that would fill the host's disk",
+    'disk-slow': "the containers' pg_wal is on the host's overlay filesystem, whose device is shared with everything else on the host",
   }),
   hosts: ALL_BUT({
     delay: 'it needs tc netem on the host (sch_netem), which the hosts driver does not drive yet',
@@ -247,5 +254,6 @@ export const DRIVER_FAULTS: Readonly<Record<DriverKind, DriverFaults>> = {
     'disk-full': "it would fill the real pg_wal volume of someone's database, which the tool never touches",
     'replay-pause': 'it needs a superuser SQL session on the replica, which the inventory does not give the tool',
     'cpu-starve': 'a CPU quota on a real host is not built yet',
+    'disk-slow': "it would throttle the real pg_wal volume of someone's database, which the tool never touches",
   }),
 };

@@ -559,7 +559,23 @@ const bandwidth = z
   })
   .refine((kbit) => kbit >= 8, { error: 'rate must be at least 8kbit' });
 
-const OPTION_KEYS = ['from', 'direction', 'loss', 'rate', 'cpu', 'delay', 'jitter'] as const;
+const BYTES_RE = /^(\d+(?:\.\d+)?)(b|kb|mb|gb)$/i;
+const BYTE_UNIT = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const;
+/** disk-slow's write cap, in bytes per second (binary units: 1mb = 1048576 bytes). */
+const writeRate = z
+  .string({ error: (iss) => `invalid write rate ${show(iss.input)} (expected e.g. 1mb, 512kb)` })
+  .regex(BYTES_RE, { error: (iss) => `invalid write rate ${show(iss.input)} (expected e.g. 1mb, 512kb)` })
+  .transform((v) => {
+    const [, n, unit] = BYTES_RE.exec(v)!;
+    return Math.round(Number(n) * BYTE_UNIT[unit!.toLowerCase() as keyof typeof BYTE_UNIT]);
+  })
+  .refine((bps) => bps >= 4096, { error: 'write rate must be at least 4kb' });
+const iopsLimit = z.coerce
+  .number({ error: (iss) => `invalid iops ${show(iss.input)} (expected a whole number of writes per second, e.g. 50)` })
+  .int({ error: 'iops must be a whole number' })
+  .min(1, { error: 'iops must be at least 1' });
+
+const OPTION_KEYS = ['from', 'direction', 'loss', 'rate', 'cpu', 'delay', 'jitter', 'write', 'iops'] as const;
 type OptionKey = (typeof OPTION_KEYS)[number];
 const OPTION_EXAMPLES: Record<OptionKey, string> = {
   from: 'e.g. from: etcd:all',
@@ -569,6 +585,8 @@ const OPTION_EXAMPLES: Record<OptionKey, string> = {
   cpu: 'e.g. cpu: 10%',
   delay: 'e.g. delay: 200ms',
   jitter: 'e.g. jitter: 50ms',
+  write: 'e.g. write: 1mb',
+  iops: 'e.g. iops: 50',
 };
 /** Which of the step's settings each fault kind reads, and which it cannot do without. */
 const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required: readonly OptionKey[] }> = {
@@ -585,6 +603,8 @@ const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required
   'replay-pause': { allowed: [], required: [] },
   'cpu-starve': { allowed: ['cpu'], required: ['cpu'] },
   'disk-full': { allowed: [], required: [] },
+  // One of write and iops at least; the driver says so when neither is given.
+  'disk-slow': { allowed: ['write', 'iops'], required: [] },
 };
 
 /**
@@ -593,7 +613,7 @@ const FAULT_OPTIONS: Record<FaultKind, { allowed: readonly OptionKey[]; required
  */
 export function faultParams(
   fault: FaultKind,
-  given: { from?: string; direction?: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string },
+  given: { from?: string; direction?: Direction; loss?: string; rate?: string; cpu?: string; delay?: string; jitter?: string; write?: string; iops?: string },
 ): FaultParams {
   const rule = FAULT_OPTIONS[fault];
   for (const key of OPTION_KEYS) {
@@ -616,6 +636,10 @@ export function faultParams(
   if (loss !== undefined) params.loss_pct = loss;
   if (rate !== undefined) params.rate_kbit = rate;
   if (cpu !== undefined) params.cpu_pct = cpu;
+  const write = parse(writeRate, given.write);
+  const iops = parse(iopsLimit, given.iops);
+  if (write !== undefined) params.rate_bps = write;
+  if (iops !== undefined) params.iops = iops;
   const delay = parse(positiveDuration(), given.delay);
   if (delay !== undefined) {
     params.delay_ms = delay;
@@ -648,6 +672,8 @@ const stepBranches = [
       cpu: percent('cpu').optional().describe('cpu-starve: CPU quota as a share of one core, e.g. 10%.'),
       delay: positiveDuration().optional().describe('delay: added to each direction of the node\'s connections to its peers, e.g. 200ms.'),
       jitter: duration().optional().describe('delay: each chunk is held delay ± up to this much (uniform), e.g. 50ms.'),
+      write: writeRate.optional().describe('disk-slow: write cap on the node\'s pg_wal device, bytes per second, e.g. 1mb (1048576) or 512kb.'),
+      iops: iopsLimit.optional().describe('disk-slow: write operations per second on the node\'s pg_wal device, e.g. 50.'),
     })
     .superRefine(checkTiming)
     .superRefine((s, ctx) => {
@@ -675,6 +701,8 @@ const stepBranches = [
         ...(s.loss !== undefined ? { loss_pct: s.loss } : {}),
         ...(s.rate !== undefined ? { rate_kbit: s.rate } : {}),
         ...(s.cpu !== undefined ? { cpu_pct: s.cpu } : {}),
+        ...(s.write !== undefined ? { rate_bps: s.write } : {}),
+        ...(s.iops !== undefined ? { iops: s.iops } : {}),
         ...(s.delay !== undefined ? { delay_ms: s.delay, jitter_ms: s.jitter ?? 0 } : {}),
       };
       return {

@@ -200,6 +200,33 @@ describe('local driver: partial faults on a real cluster', () => {
     await streaming(replica);
   });
 
+  it('disk-slow throttles writes to the pg_wal loop device for every process of the node, and heal lifts it', async () => {
+    const fs = `${LOCAL_BASE}/${replica}/walfs`;
+    const group = `/sys/fs/cgroup/blkio/${LAB.cgroup}/${replica}`;
+    // Measured here, not taken from the driver's detail: 4 MiB of O_DSYNC writes from inside the group.
+    const ddSeconds = async () => {
+      const started = Date.now();
+      await execa('sh', ['-c', `echo $$ > ${group}/cgroup.procs && exec dd if=/dev/zero of=${fs}/probe bs=64k count=64 oflag=dsync`]);
+      await execa('rm', ['-f', `${fs}/probe`]);
+      return (Date.now() - started) / 1000;
+    };
+    const outcome = await driver.inject('disk-slow', replica, { rate_bps: 1024 * 1024 });
+    expect(outcome?.detail).toMatch(/blkio write_bps 1048576 on \/dev\/loop\d+ .* measured \d+ B\/s/);
+    // The postmaster (and so every backend it forks) is in the group.
+    const procs = (await readFile(`${group}/cgroup.procs`, 'utf8')).split('\n').filter(Boolean);
+    expect(procs.length).toBeGreaterThan(2);
+    const slow = await ddSeconds();
+    expect(4 / slow).toBeGreaterThan(0.8);
+    expect(4 / slow).toBeLessThan(1.2);
+    await driver.heal('disk-slow', replica);
+    await expect(readFile(`${group}/cgroup.procs`, 'utf8')).rejects.toThrow(/ENOENT/);
+    // Healed: the same writes (now outside any throttled group) take a fraction of the time.
+    const started = Date.now();
+    await execa('dd', ['if=/dev/zero', `of=${fs}/probe`, 'bs=64k', 'count=64', 'oflag=dsync']);
+    await execa('rm', ['-f', `${fs}/probe`]);
+    expect((Date.now() - started) / 1000).toBeLessThan(1);
+  });
+
   it('etcd-leader finds the Raft leader, and a different one after it is killed', async () => {
     const raft = await etcdLeader(access);
     expect(raft).toMatch(/^etcd[123]$/);
@@ -209,10 +236,13 @@ describe('local driver: partial faults on a real cluster', () => {
     await driver.heal('kill', raft!);
   });
 
-  it('leaves no mount, cpu group or namespace after down', async () => {
+  it('leaves no mount, loop device, cpu or blkio group or namespace after down', async () => {
+    await driver.inject('disk-slow', replica, { iops: 200, tag: 'left-open' });
     await driver.down();
     expect(await readFile('/proc/self/mounts', 'utf8')).not.toContain(`${LOCAL_BASE}/`);
+    expect((await execa('losetup', ['--list', '--output', 'BACK-FILE'])).stdout).not.toContain(`${LOCAL_BASE}/`);
     await expect(readFile(`/sys/fs/cgroup/cpu/${LAB.cgroup}/cgroup.procs`, 'utf8')).rejects.toThrow(/ENOENT/);
+    await expect(readFile(`/sys/fs/cgroup/blkio/${LAB.cgroup}/cgroup.procs`, 'utf8')).rejects.toThrow(/ENOENT/);
     const netns = await execa('ip', ['netns', 'list']);
     expect(netns.stdout).not.toContain(nsName(''));
   });

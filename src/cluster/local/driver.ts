@@ -15,6 +15,7 @@ import { requiredParam } from '../../faults/injection.js';
 import { waitFor } from '../../util/time.js';
 import * as cgroup from './cgroup.js';
 import * as cpu from './cpu.js';
+import * as diskSlow from './disk-slow.js';
 import * as net from './net-faults.js';
 import { crashPostgres, forceWalSwitches, pauseReplay, resumeReplay } from './postgres-faults.js';
 import * as walDisk from './wal-disk.js';
@@ -149,6 +150,7 @@ export class LocalDriver implements ClusterDriver {
   private async removeAll(): Promise<void> {
     await cgroup.destroyAll();
     await cpu.removeCpuGroups();
+    await diskSlow.removeBlkioGroups();
     await walDisk.unmountWalFs(LOCAL_BASE);
     await destroyLab();
     await rm(LOCAL_BASE, { recursive: true, force: true });
@@ -215,6 +217,8 @@ export class LocalDriver implements ClusterDriver {
       case 'cpu-starve':
         wholeNode();
         return { detail: await cpu.starve(n.name, requiredParam(params.cpu_pct, 'cpu'), params.tag) };
+      case 'disk-slow':
+        return { detail: await diskSlow.slow(n.name, this.walFs(this.patroniNode(n, fault)), { rate: params.rate_bps, iops: params.iops }, params.tag) };
       case 'disk-full': {
         const p = this.patroniNode(n, fault);
         const filled = await walDisk.fill(this.walFs(p), params.tag);
@@ -253,6 +257,8 @@ export class LocalDriver implements ClusterDriver {
         return resumeReplay(this.access().direct[this.patroniNode(n, fault).name]!, this.access().superuser);
       case 'cpu-starve':
         return cpu.feed(n.name, tag);
+      case 'disk-slow':
+        return diskSlow.unslow(n.name, this.walFs(this.patroniNode(n, fault)), tag);
       case 'disk-full':
         return walDisk.free(this.walFs(this.patroniNode(n, fault)), tag);
     }

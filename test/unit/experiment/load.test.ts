@@ -59,6 +59,7 @@ describe('the experiment files in experiments/', () => {
       'replica-stop',
       'switchover',
       'wal-disk-full',
+      'wal-disk-slow',
     ]);
   });
 
@@ -224,7 +225,7 @@ describe('errors name the file, line, column and field', () => {
 
   it('unknown key (a typo)', () => {
     expect(problems(BASE.replace('    id: f1', '    idd: f1').replace('heal: f1', 'heal: all'))).toEqual([
-      'experiments/t.yaml:7:5: steps[0]: unknown key "idd" (did you mean "id"? expected at, after, inject, target, id, not, from, direction, shape, loss, rate, cpu, delay, jitter)',
+      'experiments/t.yaml:7:5: steps[0]: unknown key "idd" (did you mean "id"? expected at, after, inject, target, id, not, from, direction, shape, loss, rate, cpu, delay, jitter, write, iops)',
     ]);
     expect(problems(`${BASE}asertions: []\n`)).toEqual([
       'experiments/t.yaml:10:1: unknown key "asertions" (did you mean "assertions"? ' +
@@ -235,7 +236,7 @@ describe('errors name the file, line, column and field', () => {
   it('a typo in the key that says what a step is', () => {
     expect(problems(BASE.replace('inject: stop', 'injct: stop'))).toEqual([
       'experiments/t.yaml:5:5: steps[0]: unknown key "injct" (did you mean "inject"? ' +
-        'expected at, after, inject, target, id, not, from, direction, shape, loss, rate, cpu, delay, jitter, heal, wait, timeout, ' +
+        'expected at, after, inject, target, id, not, from, direction, shape, loss, rate, cpu, delay, jitter, write, iops, heal, wait, timeout, ' +
         'switchover, config, sleep, each, as, steps, repeat, every)',
     ]);
   });

@@ -34,7 +34,7 @@ describe('fault commands on a host', () => {
 
   it('every other fault kind is refused with its reason and the list of what is supported', () => {
     const refused = FAULT_KINDS.filter((k) => !DRIVER_FAULTS.hosts.faults.includes(k));
-    expect(refused.sort()).toEqual(['bandwidth', 'cpu-starve', 'delay', 'disk-full', 'replay-pause']);
+    expect(refused.sort()).toEqual(['bandwidth', 'cpu-starve', 'delay', 'disk-full', 'disk-slow', 'replay-pause']);
     // What the loader lets through for hosts, the driver can build.
     const ctx = { control, id: 'e', peers: ['10.0.0.2'], loss_pct: 10, dataDir: '/var/lib/postgresql/15/main' };
     for (const k of DRIVER_FAULTS.hosts.faults) expect(() => faultCommands(k, 'patroni.service', ctx)).not.toThrow();
