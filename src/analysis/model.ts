@@ -160,8 +160,6 @@ const ETCD_BACK: [number, number] = [100, 600];
  * leader) and promotes: "promoted self … session lock" → ready for writes, measured 0.32–0.73 s.
  */
 const REPROMOTE: [number, number] = [150, 900];
-/** A loop logs the lock's owner, then renews the key: within this much of the line (an allowance). */
-const LOOP_RENEWS_WITHIN_MS = 500;
 /** A client's next attempt after the path is open again: load interval, reconnect. */
 const CLIENT: [number, number] = [0, 250];
 
@@ -209,15 +207,16 @@ const retryFails = (s: ClusterSettingsSnapshot): Term => ({
  * and, more than loop_wait after its renewal, retry the lease in touch_member for a whole retry_timeout
  * (this is why the demotion came at 9–12 s in some runs and 18.7–28.6 s in others).
  */
-const firstFailingLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState, after = 'etcd lost its leader'): Term => {
+const firstFailingLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState, after = 'etcd lost its leader', since = t.effective_ms): Term => {
   const at = live.leader_loops_ms.find((l) => l >= t.effective_ms);
-  // A loop logged just before the effect may not have renewed yet: then it is the one that fails
-  // (seen in a split: the loop began 84 ms before the cut and demoted 10.5 s later).
-  const prev = live.leader_loops_ms.filter((l) => l < t.effective_ms && t.effective_ms - l <= LOOP_RENEWS_WITHIN_MS).at(-1);
+  // A fault that takes effect during its injection (rules going in one by one, the effect counted
+  // at the end) can already fail a loop that began while it was injected (seen in a split: a loop
+  // logged 84 ms before the injection returned demoted 10.5 s later).
+  const prev = live.leader_loops_ms.filter((l) => l >= since && l < t.effective_ms).at(-1);
   if (prev !== undefined) {
     const lo = round01(prev - t.effective_ms);
     const hi = at === undefined ? lo : round01(at - t.effective_ms);
-    return { label: `leader's HA loop in progress at ${after} (${seconds(lo)}) … the next one (Patroni log)`, lo_ms: lo, hi_ms: hi };
+    return { label: `leader's HA loop begun while ${after} went in (${seconds(lo)}) … the next one (Patroni log)`, lo_ms: lo, hi_ms: hi };
   }
   if (at !== undefined) return exact(`leader's first HA loop after ${after} (Patroni log)`, round01(at - t.effective_ms));
   const hi = s.loop_wait * S + (s.retry_timeout * S) / 3 + s.retry_timeout * S;
@@ -445,7 +444,7 @@ export const MODEL: readonly FaultModel[] = [
       const stop =
         s.synchronous_mode && cut.patroni > 0
           ? [exact('commits wait for the synchronous standby across the cut', 0)]
-          : [firstFailingLoop(s, t, live, 'the cut'), retryFails(s), fixed('demotion starts', DEMOTE_START)];
+          : [firstFailingLoop(s, t, live, 'the cut', t.injected_ms), retryFails(s), fixed('demotion starts', DEMOTE_START)];
       // A replica asks every member before it takes the key; across the cut the old leader's REST API
       // does not answer, and Patroni waits its hard-coded 2 s for it (ha.py, fetch_node_status).
       const unanswered = cut.patroni > 0 ? [fixed("the old leader's REST API across the cut", [0, 2000])] : [];
