@@ -1,5 +1,5 @@
 import { clusterView } from '../cluster/health.js';
-import { isLeaderRole } from '../cluster/patroni-api.js';
+import { isLeaderRole, isReplicating } from '../cluster/roles.js';
 import type { ClusterAccess, ClusterDriver } from '../cluster/types.js';
 import { formatTarget, type TargetSpec } from '../experiment/schema.js';
 
@@ -144,7 +144,7 @@ async function members(access: ClusterAccess): Promise<Member[]> {
 function matchesRole(m: Member, role: 'leader' | 'replica' | 'replicas' | 'sync_standby'): boolean {
   if (role === 'leader') return m.role === 'leader';
   if (role === 'sync_standby') return m.role === 'sync_standby';
-  return m.role !== 'leader' && (m.state === 'streaming' || m.state === 'running');
+  return isReplicating(m);
 }
 
 async function roleOf(access: ClusterAccess, node: string): Promise<string> {

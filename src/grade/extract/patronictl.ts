@@ -1,10 +1,10 @@
+import { isLeaderRole, isReplicating } from '../../cluster/roles.js';
 import type { LeaderChange, Line, ListedMember, PatronictlTable, Rejoin } from '../types.js';
 
 const BAR = '[|│]';
 const HEADER = new RegExp(`^\\s*${BAR}\\s*(?:Cluster\\s*${BAR}\\s*)?Member\\s*${BAR}\\s*Host\\s*${BAR}\\s*Role\\s*${BAR}\\s*State\\s*${BAR}`, 'i');
 const CLUSTER = /^\s*[+|│]\s*Cluster:\s*(\S+)\s*(?:\((\d+|uninitialized)\))?/i;
 const BORDER = /^\s*[+├└┌╞][-+=─┼┬┴\s]*$|^\s*\+[-+]+\s*$/;
-const LEADER_ROLES = new Set(['leader', 'standby_leader', 'master', 'primary']);
 
 function cells(line: string): string[] {
   const parts = line.trim().split(/[|│]/);
@@ -79,7 +79,7 @@ export function findTables(lines: Line[]): PatronictlTable[] {
       end = lines[j]!.n;
     }
     i = j - 1;
-    const leaders = members.filter((m) => LEADER_ROLES.has(m.role));
+    const leaders = members.filter((m) => isLeaderRole(m.role));
     const tls = members.map((m) => m.timeline).filter((t): t is number => t !== null);
     tables.push({
       line: first,
@@ -134,7 +134,7 @@ export function compareTables(tables: PatronictlTable[]): { changes: LeaderChang
     }
     for (const m of t.members) {
       const since = deposed.get(m.name);
-      if (since !== undefined && !LEADER_ROLES.has(m.role) && /^(streaming|running)$/.test(m.state)) {
+      if (since !== undefined && isReplicating(m)) {
         rejoins.push({ member: m.name, leader_line: since, replica_line: t.line, row_line: m.line, state: m.state });
         deposed.delete(m.name);
       }
