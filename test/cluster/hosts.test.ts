@@ -322,6 +322,17 @@ describe('hosts driver on the test bed', () => {
         expect((await c.check('id -un', { asLoginUser: true })).trim()).toBe(SUDO_USER);
         expect((await c.check('id -un')).trim()).toBe('root');
         expect((await c.quick('id -un')).stdout.trim()).toBe('root');
+        // One shell serves every fault command of a drill: none may leave a listener behind on it.
+        const warnings: Error[] = [];
+        const onWarning = (w: Error) => warnings.push(w);
+        process.on('warning', onWarning);
+        try {
+          for (let i = 0; i < 30; i++) expect((await c.quick(`echo ${i}`)).stdout.trim()).toBe(String(i));
+          await new Promise((r) => setImmediate(r));
+        } finally {
+          process.off('warning', onWarning);
+        }
+        expect(warnings.map((w) => w.message)).toEqual([]);
       } finally {
         c.close();
       }

@@ -149,19 +149,22 @@ export class HostConnection {
       return withDeadline(
         new Promise<RemoteResult>((resolve, reject) => {
           let out = '';
+          // Both listeners go when the command ends: the shell outlives thousands of commands.
+          const onClose = () => {
+            shell.off('data', onData);
+            reject(new Error(`ssh ${this.name}: the connection ended during \`${short(command)}\``));
+          };
           const onData = (d: Buffer) => {
             out += d.toString();
             const at = out.indexOf(marker);
             if (at < 0 || !out.slice(at).includes('\n')) return;
             shell.off('data', onData);
+            shell.off('close', onClose);
             const code = Number.parseInt(out.slice(at + marker.length), 10);
             resolve({ code: Number.isFinite(code) ? code : 255, stdout: out.slice(0, at), stderr: '' });
           };
           shell.on('data', onData);
-          shell.once('close', () => {
-            shell.off('data', onData);
-            reject(new Error(`ssh ${this.name}: the connection ended during \`${short(command)}\``));
-          });
+          shell.once('close', onClose);
           shell.write(`{ ${command}\n} </dev/null 2>&1; echo "${marker}$?"\n`);
         }),
         timeoutMs,
