@@ -1,5 +1,6 @@
 import { getClusterView, getNodeView, isLeaderRole, type PatroniClusterView, type PatroniMember } from './patroni-api.js';
 import { readHaproxyStats } from './haproxy-stats.js';
+import { streamingReplicas } from './roles.js';
 import type { ClusterAccess } from './types.js';
 import { waitFor } from '../util/time.js';
 
@@ -22,34 +23,15 @@ export interface Health {
   waiting: string;
 }
 
-/** pg_stat_replication as the leader's Patroni reports it (GET /patroni `replication`). */
-interface LeaderReplication {
-  replication?: Array<{ application_name?: string; state?: string }>;
-  patroni?: { version?: string };
-}
-
-/** Patroni 3.0.4 (patroni#2733) reports a streaming standby as `streaming`; older ones say `running`. */
-function reportsStreaming(version: string | undefined): boolean {
-  const [major = 0, minor = 0, patch = 0] = (version ?? '').split('.').map((x) => Number.parseInt(x, 10) || 0);
-  return major > 3 || (major === 3 && (minor > 0 || patch >= 4));
-}
-
 /**
- * Replicas that stream from the leader. Patroni 3.0.4 and later say so in /cluster (state
- * `streaming`), and their `running` replica has not connected yet; older ones say only `running`
- * there, so for those the leader's pg_stat_replication decides.
+ * Replicas that stream from the leader; for Patroni before 3.0.4 only the leader's GET /patroni
+ * (its pg_stat_replication) can say, so it is read when some replica is just `running`.
  */
-async function streamingReplicas(access: ClusterAccess, leader: PatroniMember, replicas: PatroniMember[]): Promise<Set<string>> {
-  const out = new Set(replicas.filter((m) => m.state === 'streaming').map((m) => m.name));
-  if (replicas.some((m) => m.state === 'running')) {
-    const base = access.patroni[leader.name];
-    const view = base ? ((await getNodeView(base, 1000).catch(() => ({}))) as LeaderReplication) : {};
-    if (reportsStreaming(view.patroni?.version)) return out;
-    for (const r of view.replication ?? []) {
-      if (r.state === 'streaming' && replicas.some((m) => m.name === r.application_name && m.state === 'running')) out.add(r.application_name!);
-    }
-  }
-  return out;
+async function leaderStreamingReplicas(access: ClusterAccess, leader: PatroniMember, replicas: PatroniMember[]): Promise<Set<string>> {
+  if (!replicas.some((m) => m.state === 'running')) return streamingReplicas(replicas, {});
+  const base = access.patroni[leader.name];
+  const view = base ? await getNodeView(base, 1000).catch(() => ({})) : {};
+  return streamingReplicas(replicas, view);
 }
 
 /** Healthy = one leader, every other member streaming, and HAProxy routing writes to that leader. */
@@ -61,7 +43,7 @@ export async function checkHealth(access: ClusterAccess): Promise<Health> {
   const leaderMember = leaders.length === 1 ? leaders[0]! : null;
   const leader = leaderMember?.name ?? null;
   const replicas = members.filter((m) => !isLeaderRole(m.role));
-  const streaming = leaderMember ? await streamingReplicas(access, leaderMember, replicas) : new Set<string>();
+  const streaming = leaderMember ? await leaderStreamingReplicas(access, leaderMember, replicas) : new Set<string>();
   let haproxyWriteUp = false;
   if (leader) {
     const stats = await Promise.allSettled(access.stats.map((s) => readHaproxyStats(s)));

@@ -21,6 +21,8 @@ export interface PatroniNodeView {
   role?: string;
   timeline?: number;
   replication_state?: string;
+  /** The leader's pg_stat_replication. */
+  replication?: Array<{ application_name?: string; state?: string }>;
   patroni?: { version?: string; scope?: string; name?: string };
   xlog?: { location?: number; received_location?: number; replayed_location?: number };
 }

@@ -79,3 +79,23 @@ export function patronictlArgs(args: string[], version: string): string[] {
   if (compareVersions(version, '3.0.0') >= 0) return args;
   return args.map((a) => (a === '--leader' ? '--master' : a));
 }
+
+/** Patroni 3.0.4 (patroni#2733) and later tell a streaming standby (`streaming`) from a running one. */
+export const reportsStreaming = (version: string | undefined) => compareVersions(version ?? '0', '3.0.4') >= 0;
+
+/**
+ * Which of `replicas` (GET /cluster members) stream from the leader whose GET /patroni is `leader`.
+ * 3.0.4+ say so in /cluster, and their `running` replica has not connected yet; older ones say only
+ * `running` there, so for those the leader's pg_stat_replication (its `replication`) decides.
+ */
+export function streamingReplicas(
+  replicas: Array<{ name: string; state?: string }>,
+  leader: { patroni?: { version?: string }; replication?: Array<{ application_name?: string; state?: string }> },
+): Set<string> {
+  const out = new Set(replicas.filter((m) => m.state === 'streaming').map((m) => m.name));
+  if (reportsStreaming(leader.patroni?.version)) return out;
+  for (const r of leader.replication ?? []) {
+    if (r.state === 'streaming' && replicas.some((m) => m.name === r.application_name && m.state === 'running')) out.add(r.application_name!);
+  }
+  return out;
+}

@@ -311,3 +311,32 @@ describe('a compose project of its own (--compose)', () => {
     expect({ containers: left.containers, networks: left.networks }).toEqual({ containers: 0, networks: 0 });
   });
 });
+
+describe("a compose project on Debian 12's Patroni 3.0.2 (role master, replicas only say running)", () => {
+  const older = new DockerDriver({ compose: COURSE_COMPOSE });
+  let drillImage: string | undefined;
+
+  beforeAll(async () => {
+    drillImage = process.env.DRILL_FIXTURE_IMAGE;
+    const image = 'patroni-drill-fixture:patroni-3.0.2';
+    const t = performance.now();
+    await execa('docker', ['build', '-q', '-t', image, '--build-arg', `BASE=${drillImage}`, path.join(PROJECT_ROOT, 'test/cluster/course-compose/patroni-3.0.2')]);
+    figures.push(`image ${image}: ${seconds(performance.now() - t)}`);
+    process.env.DRILL_FIXTURE_IMAGE = image;
+  }, 600_000);
+
+  afterAll(async () => {
+    await older.down();
+    process.env.DRILL_FIXTURE_IMAGE = drillImage;
+  }, 180_000);
+
+  it('is discovered, counted healthy and drilled: leader-stop passes with the outage measured', async () => {
+    const r = await run('leader-stop', older, 'student project on 3.0.2');
+    expectMeasuredPass(r);
+    const access = await older.attach();
+    const views = await Promise.all(Object.values(access.patroni).map((base) => getJson<PatroniNodeView>(`${base}/patroni`)));
+    expect(views.map((v) => v.patroni?.version)).toEqual(['3.0.2', '3.0.2', '3.0.2']);
+    // What the health check and discovery had to read past: GET /patroni's master, and replicas that say running.
+    expect(views.map((v) => `${v.role}/${v.state}`).sort()).toEqual(['master/running', 'replica/running', 'replica/running']);
+  });
+});

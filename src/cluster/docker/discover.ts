@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import pg from 'pg';
 import { readHaproxyStats } from '../haproxy-stats.js';
 import { getJson, isLeaderRole, type PatroniClusterView, type PatroniNodeView } from '../patroni-api.js';
+import { streamingReplicas } from '../roles.js';
 import type { ClusterAccess, DbCredentials, NodeInfo, NodeKind } from '../types.js';
 import { waitFor } from '../../util/time.js';
 import { execIn, inspect, projectContainers, sh, top } from './engine.js';
@@ -200,7 +201,11 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
       if (unknown.length) throw new Error(`no Patroni member found for ${unknown.join(', ')}`);
       const leader = view.members.find((m) => isLeaderRole(m.role));
       if (!leader) throw new Error('no leader yet');
-      const lagging = view.members.filter((m) => m !== leader && m.state !== 'streaming').map((m) => `${m.name} (${m.state})`);
+      const others = view.members.filter((m) => m !== leader);
+      const leaderRest = rest[resolved.indexOf(leader.name)];
+      const leaderView = leaderRest ? await getJson<PatroniNodeView>(`${leaderRest}/patroni`, 1000).catch(() => ({})) : {};
+      const streaming = streamingReplicas(others, leaderView);
+      const lagging = others.filter((m) => !streaming.has(m.name)).map((m) => `${m.name} (${m.role}/${m.state})`);
       if (lagging.length) throw new Error(`not streaming yet: ${lagging.join(', ')}`);
       return { names: resolved as string[], view, leader: leader.name };
     },

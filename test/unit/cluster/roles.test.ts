@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findTablesInOutput } from '../../../src/grade/extract/patronictl.js';
-import { compareVersions, isLeaderRole, isPrimaryRole, isReplicating, normaliseRole, patronictlArgs, postgresVersion } from '../../../src/cluster/roles.js';
+import { compareVersions, isLeaderRole, isPrimaryRole, isReplicating, normaliseRole, patronictlArgs, postgresVersion, streamingReplicas } from '../../../src/cluster/roles.js';
 
 const fixture = (version: string, file: string) => readFileSync(path.join(import.meta.dirname, 'fixtures', `patroni-${version}`, file), 'utf8');
 const json = <T>(version: string, file: string) => JSON.parse(fixture(version, file)) as T;
@@ -47,6 +47,19 @@ describe('Patroni vocabulary across 2.1 – 4.x', () => {
     expect(isReplicating(v3Leader)).toBe(false);
     expect(isReplicating(v4.leader)).toBe(false);
     expect(isReplicating({ role: 'replica', state: 'starting' })).toBe(false);
+  });
+
+  it("which replicas stream: /cluster's word from 3.0.4, the leader's pg_stat_replication before", () => {
+    const v4Replicas = v4.cluster.members.filter((m) => !isLeaderRole(m.role));
+    expect([...streamingReplicas(v4Replicas, v4.leader)].sort()).toEqual(v4Replicas.map((m) => m.name).sort());
+    // 4.x: `running` is a replica not connected yet, whatever the leader's view lags behind with.
+    const connecting = v4Replicas.map((m, i) => (i === 0 ? { ...m, state: 'running' } : m));
+    expect(streamingReplicas(connecting, v4.leader).has(connecting[0]!.name)).toBe(false);
+    // 3.0.2 says `running` for both; only the one in the leader's pg_stat_replication streams.
+    const v3Replicas = [{ name: 'node2', state: 'running' }, { name: 'node3', state: 'running' }];
+    const v3LeaderView = { ...v3Leader, replication: [{ application_name: 'node2', state: 'streaming' }, { application_name: 'node3', state: 'startup' }] };
+    expect([...streamingReplicas(v3Replicas, v3LeaderView)]).toEqual(['node2']);
+    expect(streamingReplicas(v3Replicas, {}).size).toBe(0);
   });
 
   it('patronictl options by version', () => {
