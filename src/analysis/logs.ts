@@ -39,13 +39,14 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /**
  * The wall-clock time (epoch ms) a log line was written, from whichever stamp it carries: Docker's
- * RFC 3339 prefix, etcd's JSON "ts", PostgreSQL's and pgbouncer's "YYYY-MM-DD HH:MM:SS.mmm UTC",
+ * RFC 3339 prefix, journalctl's short-iso-precise one, etcd's JSON "ts", PostgreSQL's and pgbouncer's "YYYY-MM-DD HH:MM:SS.mmm UTC",
  * Patroni's "YYYY-MM-DD HH:MM:SS,mmm" (the nodes run in UTC), keepalived's ctime-like stamp.
  * Null for a line without one (a continuation, HAProxy's stderr).
  */
 export function lineTime(line: string): number | null {
-  let m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)\s/.exec(line);
-  if (m) return isoMs(m[1]!);
+  // journalctl -o short-iso-precise (the hosts driver) writes the offset as +0000, Docker as Z.
+  let m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)\s/.exec(line);
+  if (m) return isoMs(`${m[1]}${m[2] ?? ''}Z`) - offsetMs(m[3]!);
   m = /"ts":"(\d{4}-\d\d-\d\dT[^"]+)"/.exec(line);
   if (m) return isoMs(m[1]!);
   m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)[.,](\d{1,6})(?: (UTC|GMT))?\b/.exec(line);
@@ -56,6 +57,12 @@ export function lineTime(line: string): number | null {
     return Date.parse(`${m[5]}-${month}-${m[2]!.padStart(2, '0')}T${m[3]}Z`) + (m[4] ? Number(`0.${m[4]}`) * 1000 : 0);
   }
   return null;
+}
+
+/** A UTC offset (Z, +0300, -05:30) in ms east of UTC. */
+function offsetMs(tz: string): number {
+  const m = /^([+-])(\d\d):?(\d\d)$/.exec(tz);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
 }
 
 /** Date.parse keeps only milliseconds; the fraction beyond them is added back. */

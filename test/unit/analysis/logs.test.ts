@@ -17,6 +17,13 @@ const ETCD = '{"level":"info","ts":"2026-12-01T04:32:56.868Z","caller":"raft/nod
 const HAPROXY_DOCKER = '2026-12-01T04:33:21.512345678Z [WARNING]  (11679) : Server primary/patroni3 is UP, reason: Layer7 check passed, code: 200';
 const HAPROXY_LOCAL = '[WARNING]  (11679) : Server primary/patroni3 is UP, reason: Layer7 check passed, code: 200';
 const KEEPALIVED = 'Tue Dec  1 04:33:22 2026: (VI_1) Entering MASTER STATE';
+// journalctl -o short-iso-precise on the hosts driver's test bed (Debian 12's Patroni 3.0.2 unit),
+// and the same instant as a host east of UTC would print it.
+const JOURNAL = [
+  '2026-12-07T10:22:52.750393+0000 patroni2 patroni[243]: 2026-12-07 10:22:52,747 INFO: promoted self to leader by acquiring session lock',
+  '2026-12-07T10:22:52.735090+0000 haproxy1 haproxy[238]: [WARNING]  (238) : Server primary/patroni2 is UP, reason: Layer7 check passed, code: 200',
+  '2026-12-07T13:22:52.853153+0300 patroni2 patroni[311]: 2026-12-07 10:22:52.852 UTC [311] LOG:  archive recovery complete',
+];
 
 describe('node logs', () => {
   it('reads every stamp the components write, to the millisecond and beyond', () => {
@@ -26,6 +33,24 @@ describe('node logs', () => {
     expect(lineTime(HAPROXY_DOCKER)).toBeCloseTo(Date.parse('2026-12-01T04:33:21.512Z') + 0.345678, 3);
     expect(lineTime(KEEPALIVED)).toBe(Date.parse('2026-12-01T04:33:22Z'));
     expect(lineTime(HAPROXY_LOCAL)).toBeNull();
+    expect(lineTime(JOURNAL[0]!)).toBeCloseTo(Date.parse('2026-12-07T10:22:52.750Z') + 0.393, 3);
+    expect(lineTime(JOURNAL[2]!)).toBeCloseTo(Date.parse('2026-12-07T10:22:52.853Z') + 0.153, 3);
+  });
+
+  it("reads the hosts driver's journal lines onto the axis", () => {
+    const t0 = Date.parse('2026-12-07T10:22:50.000Z');
+    const events = logEvents(
+      [
+        { node: 'patroni2', component: 'patroni', text: `${JOURNAL[0]}\n${JOURNAL[2]}` },
+        { node: 'haproxy1', component: 'haproxy', text: JOURNAL[1]! },
+      ],
+      t0,
+    );
+    expect(events.map((e) => [Math.round(e.t_ms), e.node, e.kind])).toEqual([
+      [2735, 'haproxy1', 'server_up'],
+      [2750, 'patroni2', 'lock_acquired'],
+      [2853, 'patroni2', 'promoted'],
+    ]);
   });
 
   it('puts the key events on the run\'s axis, skipping lines without a stamp', () => {
