@@ -156,6 +156,10 @@ describe('hosts driver on the test bed', () => {
     expect(fault?.window.duration_ms).toBeLessThan(10_000);
     const stopped = r.events.find((e) => e.action === 'inject' && e.phase === 'end')!.nodes![0]!;
     expect(await readFile(path.join(outDir, 'logs', `${stopped}.patroni.log`), 'utf8')).toMatch(/Stopping patroni\.service/);
+    // The journal's lines reach the time axis: the promotion is checked against Patroni's own line.
+    const kinds = new Set(r.analysis.log_events.map((e) => e.kind));
+    for (const k of ['postgres_shutdown', 'lock_acquired', 'promoted', 'server_up'] as const) expect(kinds).toContain(k);
+    expect(Math.abs(r.analysis.promotions[0]!.t_ms - r.analysis.promotions[0]!.log_ms!)).toBeLessThan(250);
     expect(await traces()).toEqual([]);
     expect(await scratchExists()).toBe(false);
   });
@@ -361,4 +365,17 @@ describe('hosts driver on the test bed', () => {
       process.kill(agentPid);
     }
   });
+
+  // Last: it replaces the bed's Patroni with Debian 12's own.
+  it.skipIf(reuse)("Debian 12's own Patroni 3.0.2 on the same hosts: counted healthy, discovered and drilled", async () => {
+    const f = await testbedUp((m) => console.error(`testbed (bookworm): ${m}`), 'bookworm');
+    figures.push(`test bed on Patroni 3.0.2: image ${f.built ? 'built' : 'cached'} ${f.seconds.image.toFixed(1)} s; up and healthy ${(f.seconds.boot + f.seconds.healthy).toFixed(1)} s`);
+    const { r, driver } = await drill('leader-stop');
+    expect(r.error).toBeUndefined();
+    expect(r.versions.patroni).toBe('3.0.2');
+    expect(r.assertions.filter((a) => !a.passed)).toEqual([]);
+    expect(driver.discovery.patroni.map((p) => p.state)).toEqual(['running', 'running', 'running']);
+    expect(r.analysis.log_events.some((e) => e.kind === 'lock_acquired')).toBe(true);
+    expect(await traces()).toEqual([]);
+  }, 900_000);
 });
