@@ -236,16 +236,24 @@ export async function healDelay(node: string, tag?: FaultTag): Promise<void> {
   await killAll(delayGroup(node, tag));
 }
 
-/** Median time of HTTP requests from inside the node, each on a connection of its own, ms. */
+/**
+ * Median time of HTTP requests from inside the node, each on a connection of its own, ms. They go
+ * out together (one curl, parallel transfers): one after another, 15 requests through a 200 ms hop
+ * kept the fault half-injected for 6 s longer.
+ */
 async function httpTime(ns: NetNs, link: Link, attempts = DELAY_SAMPLES): Promise<number | null> {
-  const times: number[] = [];
-  for (let i = 0; i < attempts; i++) {
-    const r = await inNs(ns, ['curl', '-s', '-o', '/dev/null', '-m', '5', '-w', '%{time_total}', `http://${link.address}:${link.port}${link.http}`], {
-      reject: false,
-    });
-    if (r.exitCode === 0) times.push(Number(r.stdout) * 1000);
-  }
-  times.sort((a, b) => a - b);
+  const url = `http://${link.address}:${link.port}${link.http}`;
+  const transfers = Array.from({ length: attempts }, () => ['-o', '/dev/null', url]).flat();
+  const r = await inNs(ns, ['curl', '-s', '--no-progress-meter', '--parallel', '--parallel-immediate', '--parallel-max', String(attempts), '-m', '5', '-w', '%{http_code} %{time_total}\\n', ...transfers], {
+    reject: false,
+  });
+  const times = r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(' '))
+    .filter(([code]) => code !== undefined && code !== '' && code !== '000')
+    .map(([, t]) => Number(t) * 1000)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   return times.length ? times[Math.floor(times.length / 2)]! : null;
 }
 
