@@ -61,7 +61,7 @@ fi
 packages=(
   postgresql postgresql-contrib patroni python3-etcd python3-psycopg2
   etcd-server etcd-client haproxy pgbouncer keepalived
-  iproute2 iptables procps util-linux psmisc curl ca-certificates
+  iproute2 iptables procps util-linux psmisc curl ca-certificates tini
   build-essential libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev
   chromium fonts-dejavu-core
 )
