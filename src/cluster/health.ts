@@ -7,10 +7,16 @@ import { waitFor } from '../util/time.js';
 /** The cluster as Patroni sees it, asked of the first member that answers. */
 export async function clusterView(access: ClusterAccess, timeoutMs = 1000): Promise<PatroniClusterView | undefined> {
   const attempts = Object.values(access.patroni).map((base) => getClusterView(base, timeoutMs));
-  const results = await Promise.allSettled(attempts);
-  // Prefer a view that names a leader: a partitioned member may answer with a stale, leaderless one.
-  const views = results.flatMap((r) => (r.status === 'fulfilled' && Array.isArray(r.value?.members) ? [r.value] : []));
-  return views.find((v) => v.members.some((m) => isLeaderRole(m.role))) ?? views[0];
+  const named = (v: PatroniClusterView | undefined) => Array.isArray(v?.members) && v.members.some((m) => isLeaderRole(m.role));
+  // The first view that names a leader answers: a partitioned member may answer with a stale,
+  // leaderless one, and a frozen one would hold every answer up for its whole timeout (a second
+  // fault aimed at "the leader" right after pausing it came a second late).
+  try {
+    return await Promise.any(attempts.map((a) => a.then((v) => (named(v) ? v : Promise.reject(new Error('no leader named'))))));
+  } catch {
+    const results = await Promise.allSettled(attempts);
+    return results.flatMap((r) => (r.status === 'fulfilled' && Array.isArray(r.value?.members) ? [r.value] : []))[0];
+  }
 }
 
 export interface Health {
