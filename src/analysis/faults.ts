@@ -1,7 +1,7 @@
 import type { EventRecord, RunMeta } from '../history/types.js';
 import { round01 } from './format.js';
 import type { LogEvent } from './logs.js';
-import { combinationFor, cutOf, modelFor, PHASES, type ModelContext, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
+import { combinationFor, cutOf, LEADER_GONE, modelFor, PHASES, type ModelContext, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
 import { outagePhases, type PhaseInputs } from './phases.js';
 import { longestWindow } from './summary.js';
 import type { FaultResult, OutagePhases, PhaseResult, Window } from './types.js';
@@ -98,6 +98,8 @@ interface Modelled {
   ctx: ModelContext;
   prediction: Prediction | null;
   combined?: { with: Modelled; story: string };
+  /** The earlier fault on the same leader whose outage this one's is. */
+  absorbedBy?: Modelled;
 }
 
 function describe(f: Fault): string {
@@ -137,12 +139,26 @@ export function analyseFaults(inp: FaultInputs): Outcome {
   });
 
   // Combinations: a fault that took effect while another was still in effect.
+  // Two that took effect in the same millisecond are in the order they were injected, never each
+  // other's background.
+  const earlier = (a: Modelled, b: Modelled) =>
+    a.times.effective_ms < b.times.effective_ms || (a.times.effective_ms === b.times.effective_ms && modelled.indexOf(a) < modelled.indexOf(b));
   for (const m of modelled) {
     if (!m.model || !m.prediction) continue;
     const inEffect = modelled.filter((bg) => {
       const bgEnd = bg.times.healed_ms ?? bg.times.ended_ms;
-      return bg !== m && bg.model !== null && bg.times.effective_ms <= m.times.effective_ms && m.times.effective_ms < bgEnd;
+      return bg !== m && bg.model !== null && earlier(bg, m) && m.times.effective_ms < bgEnd;
     });
+    // A leader hit again while an earlier fault had already taken it out of the race (a hung VM:
+    // frozen and cut off at once): the outage is the first fault's, judged by its prediction from
+    // its own effect, and the second is explained by it.
+    const mine = new Set(m.fault.event.nodes ?? []);
+    const gone = (x: Modelled) => LEADER_GONE.includes(x.model!.scenario);
+    const first = gone(m) ? inEffect.find((bg) => gone(bg) && (bg.fault.event.nodes ?? []).some((x) => mine.has(x))) : undefined;
+    if (first) {
+      m.absorbedBy = first;
+      continue;
+    }
     const out = new Set(inEffect.filter((bg) => bg.model!.scenario === 'replica').flatMap((bg) => bg.fault.event.nodes ?? []));
     const n = { replicas_out: out.size, members: meta.topology.patroni.length };
     for (const bg of inEffect) {
@@ -160,7 +176,13 @@ export function analyseFaults(inp: FaultInputs): Outcome {
     return k < 0 ? null : modelled[k]!.times;
   });
   const outages = outagePhases({ ...inp, windows: inp.measured, causes, injections: inp.faults.map((f) => f.start_ms) });
-  return { faults: modelled.map((m, i) => result(m, charged[i]!, inp, outages)), outages };
+  // A fault that expected an outage of its own, whose outage went to a combination it is the
+  // background of, is judged there, not as "no outage" (one expecting none is judged on its own).
+  const explainedBy = modelled.map((m, i) =>
+    m.absorbedBy ??
+    (charged[i]!.length > 0 || !m.prediction || m.prediction.outage.hi_ms === 0 ? undefined : modelled.find((o, k) => o.combined?.with === m && charged[k]!.length > 0)),
+  );
+  return { faults: modelled.map((m, i) => result(m, charged[i]!, inp, outages, explainedBy[i])), outages };
 }
 
 /** How long after a fault (its heal, or its predicted outage) a window may still be its doing. */
@@ -183,7 +205,7 @@ function attribute(modelled: readonly Modelled[], windows: readonly Window[]): n
         return m.times.injected_ms - w.resolution_ms <= w.end_ms && w.start_ms <= reach;
       });
     if (around.length === 0) return;
-    const disruptive = around.filter(({ m }) => m.model?.disrupts !== false);
+    const disruptive = around.filter(({ m }) => m.model?.disrupts !== false && !m.absorbedBy);
     if (disruptive.length === 0) {
       for (const { i } of around) out[i]!.push(wi);
       return;
@@ -214,7 +236,7 @@ function seenAt(o: OutagePhases | undefined, name: PhaseName): number | null {
   }
 }
 
-function result(m: Modelled, windowIdx: number[], inp: FaultInputs, outages: readonly OutagePhases[]): FaultResult {
+function result(m: Modelled, windowIdx: number[], inp: FaultInputs, outages: readonly OutagePhases[], explainedBy?: Modelled): FaultResult {
   const f = m.fault;
   const mine = windowIdx.map((i) => inp.windows[i]!);
   const longest = longestWindow(mine);
@@ -257,7 +279,11 @@ function result(m: Modelled, windowIdx: number[], inp: FaultInputs, outages: rea
     const w = m.combined.with;
     r.combined_with = { fault: describe(w.fault), scenario: w.model!.scenario, story: m.combined.story, ...(w.fault.event.id !== undefined ? { id: w.fault.event.id } : {}) };
   }
-  if (!p) r.finding = 'no_model';
+  if (explainedBy) {
+    r.explained_by = { fault: describe(explainedBy.fault), ...(explainedBy.fault.event.id !== undefined ? { id: explainedBy.fault.event.id } : {}) };
+    r.within = null;
+    for (const ph of r.phases) ph.within = null;
+  } else if (!p) r.finding = 'no_model';
   else if (ok === false) r.finding = observed < p.outage.lo_ms ? 'faster' : 'slower';
   return r;
 }

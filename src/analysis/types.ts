@@ -131,6 +131,8 @@ export interface FaultResult {
   predicted: Interval | null;
   /** Set when the fault took effect while another was in effect and the pair has its own prediction. */
   combined_with?: { id?: string; fault: string; scenario: Scenario; story: string };
+  /** Set on that other fault when the pair took its outage: it is judged there (within is null). */
+  explained_by?: { id?: string; fault: string };
   /** Longest write window this fault explains, ms (0: none). */
   observed_ms: number;
   /** Indices into writes.windows of the windows this fault explains. */

@@ -49,7 +49,8 @@ export function accuracy(a: Analysis): AccuracyFigures {
       const diff = p.log_ms === undefined ? null : p.t_ms - p.log_ms;
       return { node: p.node, diff_ms: diff, ok: diff === null ? null : Math.abs(diff) <= 100 };
     }),
-    faults: a.faults.map((f) => {
+    // A fault whose outage went to a combination is judged in the combination's entry.
+    faults: a.faults.filter((f) => !f.explained_by).map((f) => {
       const iv = f.predicted;
       const mid = iv ? (iv.lo_ms + iv.hi_ms) / 2 : 0;
       const starts = f.windows.map((i) => a.writes.windows[i]!.start_ms);

@@ -721,6 +721,12 @@ function predictionParagraph(c: Ctx, pr: FaultResult): string {
   const iv = pr.predicted!;
   const formula = c.md(iv.terms.map((t) => t.label).join(' + '));
   const combo = pr.combined_with ? c.tr(` Together with ${pr.combined_with.fault}: ${pr.combined_with.story}.`, ` Вместе с ${pr.combined_with.fault}: ${pr.combined_with.story}.`) : '';
+  if (pr.explained_by) {
+    return c.tr(
+      `${pr.fault}: its outage is judged together with ${pr.explained_by.fault}, which took effect while it was in effect.`,
+      `${pr.fault}: его простой оценивается вместе с ${pr.explained_by.fault}, который подействовал, пока он действовал.`,
+    );
+  }
   if (iv.hi_ms === 0) {
     return pr.within
       ? c.tr(`**Yes.** The configuration predicts no write outage for ${pr.fault}, and there was none.${combo}`, `**Да.** Для ${pr.fault} конфигурация не предсказывает простоя записи, и его не было.${combo}`)

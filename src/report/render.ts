@@ -121,7 +121,7 @@ export async function renderIndex(reportsDir: string, opts: ReportOptions = {}):
   const longest = (ws: Window[]) => longestWindow(ws)?.duration_ms ?? 0;
   const runs = loaded.map(({ dir, results: r, missing }) => {
     const w = r.analysis.writes;
-    const pred = r.analysis.faults.find((f) => f.predicted);
+    const pred = r.analysis.faults.find((f) => f.predicted && !f.explained_by);
     const noAnalysis = missing.includes('analysis');
     return {
       experiment: r.experiment,

@@ -233,7 +233,17 @@ export function buildReportView(args: {
             formula: f.predicted.terms.map((x) => x.label).join(' + '),
             observed: fmtS(lang, f.observed_ms, 3),
             within: f.within === true,
-            within_label: f.within ? t.yes : f.finding === 'faster' ? (lang === 'ru' ? 'нет: быстрее' : 'no: faster') : t.no,
+            within_label: f.explained_by
+              ? lang === 'ru'
+                ? `вместе с ${f.explained_by.fault}`
+                : `with ${f.explained_by.fault}`
+              : f.within
+                ? t.yes
+                : f.finding === 'faster'
+                  ? lang === 'ru'
+                    ? 'нет: быстрее'
+                    : 'no: faster'
+                  : t.no,
           }]
         : [],
     ),

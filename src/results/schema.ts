@@ -56,6 +56,7 @@ const faultSchema = z.looseObject({
   healed_ms: num.nullable(),
   predicted: intervalSchema.nullable(),
   combined_with: z.looseObject({ fault: z.string(), scenario: z.string(), story: z.string(), id: z.string().optional() }).optional(),
+  explained_by: z.looseObject({ fault: z.string(), id: z.string().optional() }).optional(),
   observed_ms: num,
   windows: z.array(num),
   within: z.boolean().nullable(),

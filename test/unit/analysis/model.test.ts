@@ -117,6 +117,28 @@ describe('the fault model', () => {
     expect(stop).toMatchObject({ windows: [0], within: true });
   });
 
+  it('judges a leader frozen and cut off at once (a hung VM) as one outage: the first fault\'s, the second explained by it', () => {
+    const h = [
+      ...fault(10_000, 'pause', ['leader'], ['patroni1'], 40_000, 'frozen'),
+      ...fault(10_002, 'isolate', ['leader'], ['patroni1'], 40_000, 'cut').map((e) => ({ ...e, step: 2 })),
+      ...writesDown([10_000, 31_000]),
+    ];
+    const [frozen, cut] = faults(h);
+    expect(frozen).toMatchObject({ scenario: 'leader-pause', windows: [0], within: true });
+    expect(frozen!.predicted).toMatchObject({ lo_ms: 18_150, hi_ms: 23_250 });
+    expect(cut).toMatchObject({ scenario: 'leader-isolate', windows: [], within: null, explained_by: { id: 'frozen' } });
+    expect(cut!.finding).toBeUndefined();
+    expect(cut!.phases.every((p) => p.within === null)).toBe(true);
+    // On another node it does not apply: the leader's crash during a replica's pause is judged on its own.
+    const apart = faults([
+      ...fault(10_000, 'pause', ['replica'], ['patroni2'], 40_000, 'r'),
+      ...fault(10_002, 'kill', ['leader'], ['patroni1'], 40_000, 'crash').map((e) => ({ ...e, step: 2 })),
+      ...writesDown([10_000, 31_000]),
+    ]);
+    expect(apart[1]).toMatchObject({ scenario: 'leader-crash', windows: [0], within: true });
+    expect(apart.map((f) => f.explained_by)).toEqual([undefined, undefined]);
+  });
+
   it('takes the id and roles from the inject end, and skips an injection that failed', () => {
     const h = [
       event(1000, 'inject', 'begin', { fault: 'kill', target: 'leader', step: 0 }),

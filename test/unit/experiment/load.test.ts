@@ -43,6 +43,7 @@ describe('the experiment files in experiments/', () => {
       'keepalived-kill',
       'leader-crash',
       'leader-dcs-partition',
+      'leader-freeze',
       'leader-isolation',
       'leader-minority-split',
       'leader-pause',
