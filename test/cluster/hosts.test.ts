@@ -226,9 +226,10 @@ describe('hosts driver on the test bed', () => {
       path.join(outRoot, 'host-lost.yaml'),
     );
     const lost = 'pdrill-tb-etcd3';
-    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY, deadmanSeconds: 600, print: (l) => console.error(l) });
     const t0 = performance.now();
-    const run = runExperiment(exp, { driver, outDir: path.join(outRoot, 'host-lost'), progress: (m) => console.error(`host-lost: ${m}`) });
+    const stamp = (m: string) => console.error(`host-lost [${seconds(performance.now() - t0)}]: ${m}`);
+    const driver = new HostsDriver({ inventory: TESTBED_INVENTORY, deadmanSeconds: 600, print: stamp });
+    const run = runExperiment(exp, { driver, outDir: path.join(outRoot, 'host-lost'), progress: stamp });
     await waitFor(
       'the fault on etcd3',
       async () => ((await execa('docker', ['exec', lost, 'systemctl', 'list-units', '--plain', '--no-legend', 'pdrill-heal-stop-etcd-*'])).stdout.trim() ? true : undefined),
@@ -243,8 +244,13 @@ describe('hosts driver on the test bed', () => {
       await execa('docker', ['unpause', lost]);
     }
     driver.close();
-    figures.push(`host lost mid-drill: the run ended with verdict ${r.verdict} ${seconds(performance.now() - paused)} after etcd3 froze (run ${seconds(performance.now() - t0)}): ${r.error}`);
+    const endedAfter = performance.now() - paused;
+    figures.push(`host lost mid-drill: the run ended with verdict ${r.verdict} ${seconds(endedAfter)} after etcd3 froze (run ${seconds(performance.now() - t0)}): ${r.error}`);
     expect(r.verdict).toBe('error');
+    // Keepalives notice in 10 s; nothing after that may wait on the frozen host (its 60 s heal
+    // timeout, a 25 s SSH handshake at teardown: 72 s in all before).
+    expect(endedAfter).toBeLessThan(30_000);
+    expect(r.error).not.toMatch(/teardown/);
     expect(r.error).toMatch(/host etcd3 stopped answering during the drill .*no answer to SSH keepalives/);
     // The fault on the host that still answered was healed: its Patroni runs again.
     const replica = r.events.find((e) => e.action === 'inject' && e.id === 'f1' && e.phase === 'end')!.nodes![0]!;
