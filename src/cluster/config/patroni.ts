@@ -41,6 +41,11 @@ export function dynamicConfig(s: ClusterSettings): Record<string, unknown> {
         max_wal_senders: 10,
         max_replication_slots: 10,
         wal_keep_size: '128MB',
+        // The local driver's pg_wal is a 512 MB filesystem (local/wal-disk.ts): with the default 1 GB
+        // between checkpoints a replica of a cluster kept for a whole suite ran out of space there
+        // (switchover, the 20th drill on it: "could not write to file pg_wal/xlogtemp").
+        max_wal_size: '256MB',
+        min_wal_size: '64MB',
         max_connections: 100,
       },
     },
