@@ -13,7 +13,7 @@ import type { Results } from '../../src/results/types.js';
  * cache, and acknowledged writes are rewound away (fixed in 3.0.3). The same experiment file on the
  * default build (4.0.7) loses nothing.
  * leader-pause alone reproduced it only when the thawed leader's loop beat its own cache thread to
- * the events etcd had sent during the pause (2 of 7 runs here); with the network cut as well those
+ * the events etcd had sent during the pause (2 of 8 runs here); with the network cut as well those
  * events arrive only after the loop has read the stale cache: 3 of 3 runs lost 795–814 rows. A second
  * attempt is allowed all the same, and the test prints what each lost.
  */
