@@ -648,14 +648,9 @@ export interface Combination {
   /** What the pair does, in a few words, for the report. */
   story: string;
   /** When the pair applies, from how many replicas the faults in effect had taken out of the race. */
-  when?: (n: CombinationFacts) => boolean;
+  when?: (n: { replicas_out: number; members: number }) => boolean;
   /** `own`: the foreground fault's prediction on its own. */
   predict: (c: ModelContext & { background: FaultTimes; own: Prediction }) => Prediction;
-}
-
-export interface CombinationFacts {
-  replicas_out: number;
-  members: number;
 }
 
 /** Faults that take the leader out of the race; a second one on a leader already out adds nothing. */
@@ -706,6 +701,6 @@ export const COMBINATIONS: readonly Combination[] = [
   },
 ];
 
-export function combinationFor(background: Scenario, foreground: Scenario, n: CombinationFacts): Combination | null {
+export function combinationFor(background: Scenario, foreground: Scenario, n: { replicas_out: number; members: number }): Combination | null {
   return COMBINATIONS.find((c) => c.background === background && c.foreground.includes(foreground) && (!c.when || c.when(n))) ?? null;
 }

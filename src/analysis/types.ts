@@ -131,7 +131,10 @@ export interface FaultResult {
   predicted: Interval | null;
   /** Set when the fault took effect while another was in effect and the pair has its own prediction. */
   combined_with?: { id?: string; fault: string; scenario: Scenario; story: string };
-  /** Set on that other fault when the pair took its outage: it is judged there (within is null). */
+  /**
+   * Set when another fault is judged for this one's outage (within is null): the fault combined with
+   * this one took the window, or an earlier fault had already taken the same leader out of the race.
+   */
   explained_by?: { id?: string; fault: string };
   /** Longest write window this fault explains, ms (0: none). */
   observed_ms: number;

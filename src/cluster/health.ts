@@ -30,14 +30,13 @@ export interface Health {
 }
 
 /**
- * Replicas that stream from the leader; for Patroni before 3.0.4 only the leader's GET /patroni
- * (its pg_stat_replication) can say, so it is read when some replica is just `running`.
+ * Which of `replicas` (GET /cluster members) stream from the leader whose REST API is `leaderRest`;
+ * for Patroni before 3.0.4 only the leader's GET /patroni (its pg_stat_replication) can say, so it is
+ * read when some replica is just `running`.
  */
-async function leaderStreamingReplicas(access: ClusterAccess, leader: PatroniMember, replicas: PatroniMember[]): Promise<Set<string>> {
-  if (!replicas.some((m) => m.state === 'running')) return streamingReplicas(replicas, {});
-  const base = access.patroni[leader.name];
-  const view = base ? await getNodeView(base, 1000).catch(() => ({})) : {};
-  return streamingReplicas(replicas, view);
+export async function streamingFromLeader(leaderRest: string | undefined, replicas: Array<{ name: string; state?: string }>): Promise<Set<string>> {
+  if (!leaderRest || !replicas.some((m) => m.state === 'running')) return streamingReplicas(replicas, {});
+  return streamingReplicas(replicas, await getNodeView(leaderRest, 1000).catch(() => ({})));
 }
 
 /** Healthy = one leader, every other member streaming, and HAProxy routing writes to that leader. */
@@ -49,7 +48,7 @@ export async function checkHealth(access: ClusterAccess): Promise<Health> {
   const leaderMember = leaders.length === 1 ? leaders[0]! : null;
   const leader = leaderMember?.name ?? null;
   const replicas = members.filter((m) => !isLeaderRole(m.role));
-  const streaming = leaderMember ? await leaderStreamingReplicas(access, leaderMember, replicas) : new Set<string>();
+  const streaming = leaderMember ? await streamingFromLeader(access.patroni[leaderMember.name], replicas) : new Set<string>();
   let haproxyWriteUp = false;
   if (leader) {
     const stats = await Promise.allSettled(access.stats.map((s) => readHaproxyStats(s)));

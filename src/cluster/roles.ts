@@ -81,7 +81,7 @@ export function patronictlArgs(args: string[], version: string): string[] {
 }
 
 /** Patroni 3.0.4 (patroni#2733) and later tell a streaming standby (`streaming`) from a running one. */
-export const reportsStreaming = (version: string | undefined) => compareVersions(version ?? '0', '3.0.4') >= 0;
+const reportsStreaming = (version: string | undefined) => compareVersions(version ?? '0', '3.0.4') >= 0;
 
 /**
  * Which of `replicas` (GET /cluster members) stream from the leader whose GET /patroni is `leader`.

@@ -97,6 +97,14 @@ function startedText(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso || '—' : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** The prediction table's verdict for one fault. */
+function withinLabel(f: Results['analysis']['faults'][number], lang: Lang, t: Strings): string {
+  if (f.explained_by) return lang === 'ru' ? `вместе с ${f.explained_by.fault}` : `with ${f.explained_by.fault}`;
+  if (f.within) return t.yes;
+  if (f.finding === 'faster') return lang === 'ru' ? 'нет: быстрее' : 'no: faster';
+  return t.no;
+}
+
 export function buildReportView(args: {
   results: Results;
   series: Series | null;
@@ -233,17 +241,7 @@ export function buildReportView(args: {
             formula: f.predicted.terms.map((x) => x.label).join(' + '),
             observed: fmtS(lang, f.observed_ms, 3),
             within: f.within === true,
-            within_label: f.explained_by
-              ? lang === 'ru'
-                ? `вместе с ${f.explained_by.fault}`
-                : `with ${f.explained_by.fault}`
-              : f.within
-                ? t.yes
-                : f.finding === 'faster'
-                  ? lang === 'ru'
-                    ? 'нет: быстрее'
-                    : 'no: faster'
-                  : t.no,
+            within_label: withinLabel(f, lang, t),
           }]
         : [],
     ),
