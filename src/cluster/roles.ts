@@ -29,6 +29,11 @@ export function isLeaderRole(role: string | undefined): boolean {
   return r === 'leader' || r === 'standby_leader';
 }
 
+/** The standby synchronous_mode commits through ("sync_standby" in the API, "Sync Standby" in patronictl). */
+export function isSyncStandbyRole(role: string | undefined): boolean {
+  return role?.toLowerCase().replace(/[ -]/g, '_') === 'sync_standby';
+}
+
 /** Takes writes: the leader of a primary cluster only. */
 export function isPrimaryRole(role: string | undefined): boolean {
   return normaliseRole(role) === 'leader';

@@ -1,5 +1,7 @@
-import { checkHealth, type Health } from '../cluster/health.js';
+import { checkHealth, clusterView, type Health } from '../cluster/health.js';
 import { getJson } from '../cluster/patroni-api.js';
+import { isSyncStandbyRole } from '../cluster/roles.js';
+import { switchover, syncRefuses } from '../cluster/switchover.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec, UpOptions } from '../cluster/types.js';
 import { waitFor } from '../util/time.js';
 
@@ -16,14 +18,6 @@ export function freshCluster(driver: ClusterDriver): ClusterSource {
 }
 
 const RESTORE_TIMEOUT_MS = 90_000;
-
-function missing(h: Health, expectedReplicas: number): string {
-  const parts: string[] = [];
-  if (!h.leader) parts.push('no single leader');
-  if (h.streaming.length < expectedReplicas) parts.push(`${h.streaming.length} of ${expectedReplicas} replicas streaming`);
-  if (h.leader && !h.haproxyWriteUp) parts.push(`HAProxy not routing writes to ${h.leader}`);
-  return parts.join(', ') || 'nothing';
-}
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
@@ -106,11 +100,10 @@ export class ClusterPool implements ClusterSource {
   private async restore(access: ClusterAccess, spec: ClusterSpec, leader: string, signal: AbortSignal): Promise<void> {
     const t0 = performance.now();
     this.progress('restoring the cluster to its baseline');
-    const replicas = Object.keys(access.patroni).length - 1;
     const healthy = async (want?: string): Promise<Health> => {
       let last: Health | null = null;
       return waitFor(
-        () => `a healthy cluster${want ? ` led by ${want}` : ''} (still: ${last ? missing(last, replicas) + (want && last.leader !== want ? `, leader ${last.leader ?? 'none'}` : '') : 'no answer'})`,
+        () => `a healthy cluster${want ? ` led by ${want}` : ''} (still: ${last ? [last.waiting, want && last.leader !== want ? `leader ${last.leader ?? 'none'}` : ''].filter(Boolean).join(', ') || 'nothing' : 'no answer'})`,
         async () => {
           last = await checkHealth(access);
           return last.healthy && (!want || last.leader === want) ? last : undefined;
@@ -119,34 +112,50 @@ export class ClusterPool implements ClusterSource {
       );
     };
     const now = await healthy();
-    const changes = await settingsDrift(access, spec);
-    // The settings and the switchover are independent: each pays a patronictl start-up, so together.
-    const steps: Array<Promise<void>> = [];
-    if (changes.length) {
-      steps.push(
-        (async () => {
-          const t = performance.now();
-          await this.driver.patronictl(['edit-config', '--force', ...changes.flatMap(([k, v]) => ['-s', `${k}=${v}`])]);
-          this.progress(`  restored ${changes.map(([k]) => k).join(', ')} (${seconds(t)})`);
-        })(),
+    const applySettings = async (): Promise<void> => {
+      const changes = await settingsDrift(access, spec);
+      if (!changes.length) return;
+      const t = performance.now();
+      await this.driver.patronictl(['edit-config', '--force', ...changes.flatMap(([k, v]) => ['-s', `${k}=${v}`])]);
+      this.progress(`  restored ${changes.map(([k]) => k).join(', ')} (${seconds(t)})`);
+    };
+    const switchBack = async (): Promise<void> => {
+      const t = performance.now();
+      await switchover(this.driver, now.leader!, leader);
+      const switched = seconds(t);
+      await healthy(leader);
+      this.progress(`  switchover ${now.leader} → ${leader} (${switched}, every member streaming after ${seconds(t)})`);
+    };
+    if (now.leader === leader) {
+      await applySettings();
+    } else if (await syncRefuses(access, !!spec.settings.synchronous_mode, leader)) {
+      // synchronous_mode takes a switchover only to the synchronous standby, which Patroni picks: it
+      // is switched off for the switchover (no load runs between drills) and back on by the settings.
+      await this.driver.patronictl(['edit-config', '--force', '-s', 'synchronous_mode=false']);
+      // The leader's API judges the switchover from its own copy of the configuration.
+      await waitFor(
+        () => `${now.leader} to see synchronous_mode off`,
+        async () => (await liveConfig(access, now.leader!)).synchronous_mode !== true,
+        { timeoutMs: 10_000, intervalMs: 100, signal },
       );
+      await switchBack();
+      await applySettings();
+    } else {
+      // The settings and the switchover are independent: each pays a patronictl start-up, so together.
+      const outcomes = await Promise.allSettled([applySettings(), switchBack()]);
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
     }
-    if (now.leader !== leader) {
-      steps.push(
-        (async () => {
-          const t = performance.now();
-          await this.driver.patronictl(['switchover', '--leader', now.leader!, '--candidate', leader, '--force']);
-          const switched = seconds(t);
-          await healthy(leader);
-          this.progress(`  switchover ${now.leader} → ${leader} (${switched}, every member streaming after ${seconds(t)})`);
-        })(),
-      );
-    }
-    const outcomes = await Promise.allSettled(steps);
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) throw failed.reason;
     // The baseline is checked, not assumed: still healthy under the original leader, no setting off.
     await healthy(leader);
+    if (spec.settings.synchronous_mode) {
+      // A drill in synchronous_mode starts with a synchronous standby, as one on a fresh cluster does.
+      await waitFor(
+        () => 'a synchronous standby',
+        async () => (await clusterView(access))?.members.some((m) => isSyncStandbyRole(m.role)),
+        { timeoutMs: RESTORE_TIMEOUT_MS, intervalMs: 100, signal },
+      );
+    }
     const left = await settingsDrift(access, spec);
     if (left.length) throw new Error(`settings still differ from the file's: ${left.map(([k, v]) => `${k} should be ${v}`).join(', ')}`);
     this.progress(`baseline restored in ${seconds(t0)}`);
@@ -155,8 +164,7 @@ export class ClusterPool implements ClusterSource {
 
 /** Dynamic settings a previous drill changed (a `config` step), as edit-config pairs. */
 async function settingsDrift(access: ClusterAccess, spec: ClusterSpec): Promise<Array<[string, string]>> {
-  const base = Object.values(access.patroni)[0]!;
-  const live = await getJson<Record<string, unknown>>(`${base}/config`, 2000);
+  const live = await liveConfig(access);
   const s = spec.settings;
   const wanted: Record<string, string | number | boolean> = {
     ttl: s.ttl,
@@ -170,4 +178,9 @@ async function settingsDrift(access: ClusterAccess, spec: ClusterSpec): Promise<
   return Object.entries(wanted)
     .filter(([k, v]) => !same(live[k], v))
     .map(([k, v]) => [k, String(v)]);
+}
+
+async function liveConfig(access: ClusterAccess, node?: string): Promise<Record<string, unknown>> {
+  const base = node ? access.patroni[node]! : Object.values(access.patroni)[0]!;
+  return getJson<Record<string, unknown>>(`${base}/config`, 2000);
 }

@@ -3,6 +3,7 @@ import { waitHealthy } from '../cluster/health.js';
 import { getJson } from '../cluster/patroni-api.js';
 import { nodeNames, profileSpec } from '../cluster/profiles.js';
 import { memberRows } from '../cluster/status.js';
+import { defaultCandidate, switchover } from '../cluster/switchover.js';
 import type { ClusterAccess, ClusterDriver, ClusterSpec } from '../cluster/types.js';
 import { FaultLedger } from '../faults/interpreter.js';
 import { History, readNodeLogs } from '../history/store.js';
@@ -271,10 +272,11 @@ async function runStep(step: Step, c: StepContext): Promise<string | null | unde
     case 'switchover': {
       const leader = await currentLeader(c.access);
       if (!leader) throw new Error('switchover: the cluster has no leader');
-      const candidate = step.to ?? Object.keys(c.access.patroni).find((n) => n !== leader);
-      c.event({ ...base, phase: 'begin', nodes: [leader, candidate ?? ''], roles: ['leader', 'replica'] });
-      await c.driver.patronictl(['switchover', '--leader', leader, '--candidate', candidate!, '--force']);
-      c.event({ ...base, phase: 'end', nodes: [leader, candidate ?? ''] });
+      const candidate = step.to ?? (await defaultCandidate(c.access, leader));
+      if (!candidate) throw new Error('switchover: the cluster has no replica to switch over to');
+      c.event({ ...base, phase: 'begin', nodes: [leader, candidate], roles: ['leader', 'replica'] });
+      await switchover(c.driver, leader, candidate);
+      c.event({ ...base, phase: 'end', nodes: [leader, candidate] });
       return leader;
     }
     case 'config': {
