@@ -190,16 +190,48 @@ const keyExpiry = (s: ClusterSettingsSnapshot): Term => ({
 });
 const nextLoop = (s: ClusterSettingsSnapshot): Term => ({ label: `next HA loop: 0 … loop_wait ${seconds(s.loop_wait * S)}`, lo_ms: 0, hi_ms: s.loop_wait * S });
 /**
- * Patroni 4's update_leader renews the lease under a Retry with deadline retry_timeout; each try asks
- * one etcd member with a timeout of retry_timeout / 3 (three members), and the Retry gives up, as a
- * DCSError that makes the leader demote, once less than a 1-s try fits: between retry_timeout − 1.6 s
- * and retry_timeout after the loop began (measured 7.5, 9.0 and 9.1 s with retry_timeout 9 on lab 1).
+ * When Patroni's Retry around the lease renewal gives up (utils.Retry with etcd.py's timeouts), for
+ * a quorum lost by stopping members: the member left running answers nothing, the stopped ones refuse
+ * at once. The first try waits retry_timeout / 3 on it; after each failure Retry sleeps its delay
+ * (0.1 s, doubling, at most 1 s) plus a jitter of 0…0.8 s, and the next try shares what is left of the
+ * deadline among the members that get at least 1 s each (the one left running may or may not be
+ * among them); when none fits it gives up. Bounds over every jitter, in ms after the loop began.
  */
-const retryFails = (s: ClusterSettingsSnapshot): Term => ({
-  label: `key renewal retried until it gives up: retry_timeout ${seconds(s.retry_timeout * S)} − 1.6 s … + 0.2 s`,
-  lo_ms: s.retry_timeout * S - 1600,
-  hi_ms: s.retry_timeout * S + 200,
-});
+export function renewalGivesUp(retryTimeoutS: number): [number, number] {
+  const R = retryTimeoutS;
+  const JITTER = [0, 0.2, 0.4, 0.6, 0.8];
+  let lo = Infinity;
+  let hi = 0;
+  const walk = (elapsed: number, delay: number, depth: number): void => {
+    for (const j of JITTER) {
+      const sleep = delay + j;
+      const left = R - sleep - elapsed;
+      let n = 3;
+      while (n > 0 && left / n < 1) n--;
+      if (n === 0 || depth > 8) {
+        lo = Math.min(lo, elapsed);
+        hi = Math.max(hi, elapsed);
+        continue;
+      }
+      const next = Math.min(2 * delay, 1);
+      walk(elapsed + sleep + left / n, next, depth + 1);
+      // With fewer than three members tried, the one that hangs can be left out: the try fails at once.
+      if (n < 3) walk(elapsed + sleep, next, depth + 1);
+    }
+  };
+  walk(R / 3, 0.1, 0);
+  return [Math.round(lo * 1000), Math.round(hi * 1000)];
+}
+
+/**
+ * The lease renewal retried until Retry gives up (renewalGivesUp: retry_timeout 9 s gives up 6.8…9 s
+ * after the loop began; measured 7.0, 7.5, 9.0 and 9.1 s on lab 1), plus 0.2 s of requests refused and
+ * logged along the way.
+ */
+const retryFails = (s: ClusterSettingsSnapshot): Term => {
+  const [lo, hi] = renewalGivesUp(s.retry_timeout);
+  return { label: `key renewal retried until Patroni's Retry gives up: ${seconds(lo)} … ${seconds(hi)} + 0.2 s (retry_timeout ${seconds(s.retry_timeout * S)}, jitter)`, lo_ms: lo, hi_ms: hi + 200 };
+};
 /**
  * The first of the leader's HA loops whose renewal can fail starts after etcd's member lost its leader
  * (a leader without quorum still renews leases locally until it steps down). Its log says when.
@@ -234,15 +266,26 @@ const keyExpiryAfterLastLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live:
 };
 
 /**
- * When the quorum is back the old leader's HA loop may still be inside a request sent before, which
- * runs out after its timeout (retry_timeout / 3 per member) before the next loop takes the key back
- * (measured 0.9–2.4 s in 3 runs).
+ * When the quorum is back the old leader's HA loop may still be inside its Retry: a request sent
+ * before runs out (retry_timeout / 3 per member), a member just restarted may not answer the next
+ * one either, and the token of etcd's auth is refreshed, all within the deadline of the loop in
+ * progress (retry_timeout after it began, Patroni log). Seen: promoted 4.5 s after the quorum was
+ * back, 3.7 s after a loop began 3.7 s before it (retry_timeout 9 s).
  */
-const inFlight = (s: ClusterSettingsSnapshot): Term => ({
-  label: `the leader's request in flight runs out: 0 … retry_timeout / 3 ${seconds((s.retry_timeout * S) / 3)}`,
-  lo_ms: 0,
-  hi_ms: round01((s.retry_timeout * S) / 3),
-});
+const inFlight = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState): Term => {
+  const back = t.healed_ms ?? t.ended_ms;
+  const loop = live.leader_loops_ms.filter((l) => l <= back).at(-1);
+  const third = round01((s.retry_timeout * S) / 3);
+  if (loop === undefined || back - loop > s.retry_timeout * S) {
+    return { label: `the leader's request in flight runs out: 0 … retry_timeout / 3 ${seconds(third)}`, lo_ms: 0, hi_ms: third };
+  }
+  const left = round01(loop + s.retry_timeout * S - back);
+  return {
+    label: `the leader's loop in progress (began ${seconds(back - loop)} before, Patroni log) retries until it succeeds: 0 … its deadline, retry_timeout ${seconds(s.retry_timeout * S)} after it began (${seconds(Math.max(left, third))})`,
+    lo_ms: 0,
+    hi_ms: Math.max(left, third),
+  };
+};
 /** A DOWN server needs `rise` good checks, the first within one `inter`. */
 const riseTerm = (s: ClusterSettingsSnapshot): Term => ({
   label: `HAProxy rise: (rise ${s.haproxy.rise} − 1) … rise × inter ${seconds(s.haproxy.inter_ms)}`,
@@ -396,7 +439,7 @@ export const MODEL: readonly FaultModel[] = [
       // it has taken its key back and promoted, and HAProxy has seen it.
       const stop = [firstFailingLoop(s, t, live), retryFails(s), fixed('demotion starts', DEMOTE_START)];
       const phases = chain([
-        ['promotion', [exact('quorum lost for', heldFor(t)), fixed('etcd members back', ETCD_BACK), inFlight(s), fixed('key taken back and promotion', REPROMOTE)]],
+        ['promotion', [exact('quorum lost for', heldFor(t)), fixed('etcd members back', ETCD_BACK), inFlight(s, t, live), fixed('key taken back and promotion', REPROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../../../src/analysis/index.js';
-import { modelFor, MODEL } from '../../../src/analysis/model.js';
+import { modelFor, MODEL, renewalGivesUp } from '../../../src/analysis/model.js';
 import type { HistoryRecord, RunMeta } from '../../../src/history/types.js';
 import { event, fault, leaderKill, meta, run, series } from './build.js';
 
@@ -12,6 +12,15 @@ const writesDown = (...spans: Array<[number, number]>) =>
   series('write', 'w1', 0, 100_000, 50, (t) => (spans.some(([a, b]) => t >= a && t < b) ? 'failed' : 'ok'));
 
 describe('the fault model', () => {
+  it("bounds when Patroni's Retry gives up renewing the lease over every jitter it can draw", () => {
+    const [lo, hi] = renewalGivesUp(9);
+    // Given up 7.0 s (two 0.5 s and 0.66 s sleeps), 7.5, 9.0 and 9.1 s after the loop began, on lab 1.
+    for (const seen of [7006, 7500, 9000]) expect(seen).toBeGreaterThanOrEqual(lo);
+    expect([lo, hi]).toEqual([6467, 9000]);
+    // A longer retry_timeout leaves more tries: the give-up moves with it.
+    expect(renewalGivesUp(15)[0]).toBeGreaterThan(lo + 5000);
+  });
+
   it('predicts a leader crash from both ends: key expiry ttl − loop_wait … ttl, then takeover, promotion, rise', () => {
     const [f] = analyse(run(leaderKill(), null, { ended_ms: 60_000 })).faults;
     expect(f).toMatchObject({ id: 'f1', scenario: 'leader-crash', effective_ms: 10_005, effective_source: 'inject_end', observed_ms: 21_050, within: true });
@@ -70,9 +79,9 @@ describe('the fault model', () => {
     const labels = q.predicted!.terms.map((t) => t.label);
     expect(labels).toContain("− (leader's first HA loop after etcd lost its leader (Patroni log) 9.8 s)");
     expect(labels.some((l) => l.startsWith('quorum lost for 33.2 s'))).toBe(true);
-    expect(q.predicted).toMatchObject({ lo_ms: 13_950, hi_ms: 21_250 });
+    expect(q.predicted).toMatchObject({ lo_ms: 13_950, hi_ms: 22_183 });
     // Detection is the demotion, seen as the writes stopping (the key outlives the outage).
-    expect(q.phases.find((p) => p.name === 'detection')).toMatchObject({ observed_ms: 18_052, lo_ms: 17_200, hi_ms: 19_500, within: true });
+    expect(q.phases.find((p) => p.name === 'detection')).toMatchObject({ observed_ms: 18_052, lo_ms: 16_267, hi_ms: 19_500, within: true });
     // The lock holder's loops feed the model; they are not marks for the chart.
     expect(a.log_events.map((e) => e.kind)).toEqual(['etcd_leader_lost']);
     // Without the logs: from the stop's start, and the leader's loop can be anywhere up to
