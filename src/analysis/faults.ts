@@ -84,10 +84,11 @@ function peersOf(e: EventRecord, topology: RunMeta['topology']): string[] {
  * forecasts: the HA loops of whoever held the lock then (the last to log a loop as its holder), not
  * those of a replica that takes the lock later.
  */
-function liveState(logs: readonly LogEvent[], at_ms: number): LiveState {
+function liveState(logs: readonly LogEvent[], at_ms: number, targets: readonly string[]): LiveState {
   const loops = logs.filter((l) => l.kind === 'ha_loop');
   const holder = loops.filter((l) => l.t_ms < at_ms).at(-1)?.node;
-  return { leader_loops_ms: loops.filter((l) => l.node === holder).map((l) => l.t_ms) };
+  const down = logs.find((l) => l.kind === 'postgres_down' && targets.includes(l.node) && l.t_ms >= at_ms);
+  return { leader_loops_ms: loops.filter((l) => l.node === holder).map((l) => l.t_ms), ...(down ? { postgres_down_ms: down.t_ms } : {}) };
 }
 
 interface Modelled {
@@ -134,7 +135,7 @@ export function analyseFaults(inp: FaultInputs): Outcome {
     const model = modelFor(f.kind, f.event.roles ?? [], meta, cut);
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
-    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, eff.t_ms), cut };
+    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, eff.t_ms, f.event.nodes ?? []), cut };
     return { fault: f, model, times, source: eff.source, ctx, prediction: model ? model.predict(ctx) : null };
   });
 

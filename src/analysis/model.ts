@@ -67,6 +67,8 @@ export interface FaultTimes {
 export interface LiveState {
   /** Starts of the lock holder's HA loops (Patroni's "Lock owner: X; I am X"), ms since t = 0, in order. */
   leader_loops_ms: readonly number[];
+  /** When a stopped PostgreSQL finished its shutdown ("database system is shut down"), if it did. */
+  postgres_down_ms?: number;
 }
 
 export interface ModelContext {
@@ -135,14 +137,34 @@ export interface FaultModel {
 
 // --- allowances measured on this project's machines (2 cores, shared; Patroni 4.0.7, PostgreSQL 15) ---
 
-/** Leader key lock taken → Patroni's /primary answers 200 (pg_ctl promote, then the key updated "during promote"). */
-const PROMOTE: [number, number] = [150, 1200];
+/**
+ * Leader key lock taken → Patroni's /primary answers 200 (pg_ctl promote, then the key updated
+ * "during promote"): 27–274 ms from Patroni's "acquiring session lock" line to the observers in 55
+ * promotions on this machine (2026-12-07, Patroni 3.0.2 and 4.0.7, quiet and under the suite).
+ */
+const PROMOTE: [number, number] = [0, 800];
 /** Key released or expired → a replica has taken the lock: woken by its etcd watch, it asks its peers first. */
 const TAKEOVER: [number, number] = [0, 800];
 /** etcd checks lease expiry in rounds of 500 ms. */
 const LEASE_ROUND_MS = 500;
 /** SIGTERM → PostgreSQL's shutdown checkpoint → Patroni has checked the replicas and deleted the key. */
 const GRACEFUL_RELEASE: [number, number] = [1000, 3000];
+/**
+ * Patroni's stop (postgresql/__init__.py) sends SIGTERM, then looks at the postmaster every
+ * STOP_POLLING_INTERVAL = 1 s (a SELECT 1, then pg_controldata, each taking up to ~50 ms): its first
+ * look comes 0…0.4 s after the signal, once the sessions are gone. At the first look that finds the
+ * postmaster gone it deletes the key.
+ */
+const STOP_POLL = { first: [0, 400] as [number, number], every: [1000, 1050] as [number, number] };
+/**
+ * Key released → a replica has the lock, after a stop: woken by its watch, each replica asks every
+ * member's REST API first. The old leader's API stopped serving at SIGTERM but listens until its
+ * process exits, and HAProxy's checks (and the observers) fill its backlog of 5: a request that
+ * finds it full waits for TCP's SYN retransmission, 1 s, and is then refused; otherwise it is
+ * refused or reset within ~0.2 s. Measured 1.12–1.32 s from key release to promotion (Patroni
+ * 4.0.7, one HAProxy) and 0.5 s (3.0.2).
+ */
+const TAKEOVER_AFTER_STOP: [number, number] = [0, 1200];
 /**
  * "Demoting self (offline)" → the last write acknowledged: PostgreSQL's fast shutdown ends the
  * sessions at once (measured 0.03–0.2 s in 3 etcd-quorum-loss runs on lab 1, 2026-12-07).
@@ -188,6 +210,29 @@ const keyExpiry = (s: ClusterSettingsSnapshot): Term => ({
   lo_ms: (s.ttl - s.loop_wait) * S,
   hi_ms: s.ttl * S + LEASE_ROUND_MS,
 });
+/**
+ * The key released at the first of Patroni's stop polls that finds the postmaster gone, PostgreSQL
+ * having finished its shutdown when its log says (the grid's start is unknown within STOP_POLL.first),
+ * plus the delete request. Without that line: the measured allowance.
+ */
+const keyReleasedAfterStop = (t: FaultTimes, live: LiveState): Term => {
+  if (live.postgres_down_ms === undefined) return fixed('shutdown and key release', GRACEFUL_RELEASE);
+  const down = Math.max(0, live.postgres_down_ms - t.effective_ms);
+  let lo = Infinity;
+  let hi = 0;
+  for (let first = STOP_POLL.first[0]; first <= STOP_POLL.first[1]; first += 10) {
+    for (const every of STOP_POLL.every) {
+      const at = first >= down ? first : first + Math.ceil((down - first) / every) * every;
+      lo = Math.min(lo, at);
+      hi = Math.max(hi, at);
+    }
+  }
+  return {
+    label: `key released at Patroni's first 1-s stop poll after PostgreSQL shut down (its log, ${seconds(down)}) + delete: ${seconds(lo)} … ${seconds(hi + 100)}`,
+    lo_ms: round01(lo),
+    hi_ms: round01(hi + 100),
+  };
+};
 const nextLoop = (s: ClusterSettingsSnapshot): Term => ({ label: `next HA loop: 0 … loop_wait ${seconds(s.loop_wait * S)}`, lo_ms: 0, hi_ms: s.loop_wait * S });
 /**
  * When Patroni's Retry around the lease renewal gives up (utils.Retry with etcd.py's timeouts), for
@@ -387,10 +432,10 @@ export const MODEL: readonly FaultModel[] = [
     kinds: ['stop'],
     effective: { at: 'log', kind: 'postgres_shutdown', fallback: 'inject_begin' },
     disrupts: true,
-    predict: ({ s }) => {
+    predict: ({ s, t, live }) => {
       const phases = chain([
-        ['detection', [fixed('shutdown and key release', GRACEFUL_RELEASE)]],
-        ['promotion', [fixed('takeover', TAKEOVER), fixed('promotion', PROMOTE)]],
+        ['detection', [keyReleasedAfterStop(t, live)]],
+        ['promotion', [fixed("takeover (the old leader's REST API: at once, or after a SYN retransmission)", TAKEOVER_AFTER_STOP), fixed('promotion', PROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);

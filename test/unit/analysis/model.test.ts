@@ -24,7 +24,7 @@ describe('the fault model', () => {
   it('predicts a leader crash from both ends: key expiry ttl − loop_wait … ttl, then takeover, promotion, rise', () => {
     const [f] = analyse(run(leaderKill(), null, { ended_ms: 60_000 })).faults;
     expect(f).toMatchObject({ id: 'f1', scenario: 'leader-crash', effective_ms: 10_005, effective_source: 'inject_end', observed_ms: 21_050, within: true });
-    expect(f!.predicted).toMatchObject({ lo_ms: 18_150, hi_ms: 23_250 });
+    expect(f!.predicted).toMatchObject({ lo_ms: 18_000, hi_ms: 22_850 });
     expect(f!.predicted!.terms.map((t) => t.label)).toContain('key expiry: ttl 20 s − loop_wait 2 s … ttl + lease round 0.5 s');
     const detection = f!.phases.find((p) => p.name === 'detection')!;
     expect(detection).toMatchObject({ observed_ms: 19_996, lo_ms: 18_000, hi_ms: 20_500, within: true });
@@ -102,6 +102,21 @@ describe('the fault model', () => {
     expect(faults(h)[0]).toMatchObject({ effective_ms: 1000, effective_source: 'inject_begin' });
   });
 
+  it("places a stop's key release on Patroni's 1-s stop polls after PostgreSQL's shutdown ended", () => {
+    const h: HistoryRecord[] = [...fault(1000, 'stop', ['leader'], ['patroni1'], 20_000), ...writesDown([1100, 4000])];
+    const t0 = Date.parse('2025-01-01T00:00:10.000Z');
+    const text = (down: string) =>
+      `2025-01-01 00:00:11.000 UTC [12] LOG:  received fast shutdown request\n2025-01-01 00:00:${down} UTC [12] LOG:  database system is shut down\n`;
+    const detection = (down: string) => {
+      const a = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString() }), logs: [{ node: 'patroni1', component: 'patroni', text: text(down) }] });
+      return a.faults[0]!.phases.find((p) => p.name === 'detection');
+    };
+    // Shut down 0.43 s after the signal, later than any first poll: released at the second, 1…1.45 s (+ delete).
+    expect(detection('11.430')).toMatchObject({ lo_ms: 1000, hi_ms: 1550 });
+    // Shut down 1.2 s after: the second poll (1…1.45 s) may or may not find it gone, the third (2…2.5 s) does.
+    expect(detection('12.200')).toMatchObject({ lo_ms: 1200, hi_ms: 2340 });
+  });
+
   it('charges a crash during a one-member etcd stop to the crash, with the pair\'s prediction', () => {
     const h = [
       ...fault(1000, 'stop', ['etcd'], ['etcd1'], 60_000, 'e1', 'etcd:1'),
@@ -134,7 +149,7 @@ describe('the fault model', () => {
     ];
     const [frozen, cut] = faults(h);
     expect(frozen).toMatchObject({ scenario: 'leader-pause', windows: [0], within: true });
-    expect(frozen!.predicted).toMatchObject({ lo_ms: 18_150, hi_ms: 23_250 });
+    expect(frozen!.predicted).toMatchObject({ lo_ms: 18_000, hi_ms: 22_850 });
     expect(cut).toMatchObject({ scenario: 'leader-isolate', windows: [], within: null, explained_by: { id: 'frozen' } });
     expect(cut!.finding).toBeUndefined();
     expect(cut!.phases.every((p) => p.within === null)).toBe(true);
