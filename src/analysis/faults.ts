@@ -1,4 +1,4 @@
-import type { EventRecord, RunMeta } from '../history/types.js';
+import type { ClusterSettingsSnapshot, EventRecord, RunMeta } from '../history/types.js';
 import { round01 } from './format.js';
 import type { LogEvent } from './logs.js';
 import { combinationFor, cutOf, LEADER_GONE, modelFor, PHASES, type ModelContext, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
@@ -18,6 +18,8 @@ export interface Fault {
   end_ms: number | null;
   /** When it was undone: the heal's end (else its begin), a switchover's own end; null if never. */
   heal_ms: number | null;
+  /** Settings `config` steps had changed before it was injected (run.json keeps those at the start). */
+  changes: Partial<ClusterSettingsSnapshot>;
 }
 
 /**
@@ -28,7 +30,12 @@ export interface Fault {
  */
 export function faultsOf(events: readonly EventRecord[]): Fault[] {
   const out: Fault[] = [];
+  let changes: Partial<ClusterSettingsSnapshot> = {};
   events.forEach((e, i) => {
+    if (e.action === 'config' && e.phase === 'end') {
+      const begin = events.find((x) => x.action === 'config' && x.step === e.step && x.phase === 'begin');
+      changes = { ...changes, ...settingsChanged(begin?.detail) };
+    }
     if (e.phase !== 'begin' || (e.action !== 'inject' && e.action !== 'switchover')) return;
     const outcome = events.slice(i + 1).find((x) => x.action === e.action && x.step === e.step && x.phase !== 'begin');
     if (outcome?.phase === 'error') return;
@@ -38,8 +45,17 @@ export function faultsOf(events: readonly EventRecord[]): Fault[] {
     }
     const kind = e.action === 'switchover' ? 'switchover' : (e.fault ?? 'inject');
     const heal = e.action === 'switchover' ? (outcome?.t_ms ?? null) : healTime(events, event);
-    out.push({ event, kind, start_ms: e.t_ms, end_ms: outcome?.t_ms ?? null, heal_ms: heal });
+    out.push({ event, kind, start_ms: e.t_ms, end_ms: outcome?.t_ms ?? null, heal_ms: heal, changes });
   });
+  return out;
+}
+
+/** A `config` step's changes as its 'begin' event lists them: "failsafe_mode=true, ttl=30". */
+function settingsChanged(detail: string | undefined): Partial<ClusterSettingsSnapshot> {
+  const out: Record<string, boolean | number | string> = {};
+  for (const [k, v] of (detail ?? '').split(', ').map((kv) => kv.split('='))) {
+    if (k && v !== undefined) out[k] = v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
+  }
   return out;
 }
 
@@ -81,14 +97,19 @@ function peersOf(e: EventRecord, topology: RunMeta['topology']): string[] {
 
 /**
  * What the node logs say about the cluster's state when a fault took effect, for the model's
- * forecasts: the HA loops of whoever held the lock then (the last to log a loop as its holder), not
- * those of a replica that takes the lock later.
+ * forecasts: the HA loops of whoever held the lock then (the last to log a loop as its holder, every
+ * loop_wait by its "no action" line), not those of a replica that takes the lock later.
  */
 function liveState(logs: readonly LogEvent[], at_ms: number, targets: readonly string[]): LiveState {
-  const loops = logs.filter((l) => l.kind === 'ha_loop');
-  const holder = loops.filter((l) => l.t_ms < at_ms).at(-1)?.node;
+  const renewed = (l: LogEvent) => l.kind === 'no_action' && l.line.includes('the leader with the lock');
+  const holder = logs.filter((l) => (l.kind === 'ha_loop' || renewed(l)) && l.t_ms < at_ms).at(-1)?.node;
   const down = logs.find((l) => l.kind === 'postgres_down' && targets.includes(l.node) && l.t_ms >= at_ms);
-  return { leader_loops_ms: loops.filter((l) => l.node === holder).map((l) => l.t_ms), ...(down ? { postgres_down_ms: down.t_ms } : {}) };
+  const mine = (keep: (l: LogEvent) => boolean) => logs.filter((l) => l.node === holder && keep(l)).map((l) => l.t_ms);
+  return {
+    leader_loops_ms: mine((l) => l.kind === 'ha_loop'),
+    leader_renewals_ms: mine(renewed),
+    ...(down ? { postgres_down_ms: down.t_ms } : {}),
+  };
 }
 
 interface Modelled {
@@ -132,10 +153,11 @@ export function analyseFaults(inp: FaultInputs): Outcome {
   const { meta } = inp;
   const modelled: Modelled[] = inp.faults.map((f) => {
     const cut = cutOf(peersOf(f.event, meta.topology), meta.topology);
-    const model = modelFor(f.kind, f.event.roles ?? [], meta, cut);
+    const config = { ...meta.config, ...f.changes };
+    const model = modelFor(f.kind, f.event.roles ?? [], { ...meta, config }, cut);
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
-    const ctx = { s: meta.config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, eff.t_ms, f.event.nodes ?? []), cut };
+    const ctx = { s: config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, eff.t_ms, f.event.nodes ?? []), cut };
     return { fault: f, model, times, source: eff.source, ctx, prediction: model ? model.predict(ctx) : null };
   });
 

@@ -11,6 +11,7 @@ export type LogEventKind =
   | 'no_action'
   | 'ha_loop'
   | 'postgres_shutdown'
+  | 'postgres_panic'
   | 'postgres_down'
   | 'etcd_leader'
   | 'etcd_leader_lost'
@@ -82,6 +83,7 @@ const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   // PostgreSQL (in Patroni's log: Patroni starts it with its output)
   { kind: 'promoted', re: /LOG: +archive recovery complete/ },
   { kind: 'postgres_shutdown', re: /LOG: +received (?:fast|smart|immediate) shutdown request/ },
+  { kind: 'postgres_panic', re: /PANIC: +/ },
   { kind: 'postgres_down', re: /LOG: +database system is shut down/ },
   // etcd 3.4/3.5 (raft)
   { kind: 'etcd_leader', re: /elected leader [0-9a-f]+ at term|became leader at term/ },

@@ -24,6 +24,7 @@ export type Scenario =
   | 'leader-dcs-cut'
   | 'leader-replicas-cut'
   | 'leader-degraded'
+  | 'leader-starved'
   | 'etcd-degraded'
   | 'postgres-crash'
   | 'disk-full'
@@ -65,8 +66,14 @@ export interface FaultTimes {
  * what a forecast made at that moment would have used.
  */
 export interface LiveState {
-  /** Starts of the lock holder's HA loops (Patroni's "Lock owner: X; I am X"), ms since t = 0, in order. */
+  /**
+   * Starts of the lock holder's HA loops (Patroni's "Lock owner: X; I am X"), ms since t = 0, in order:
+   * only of loops that end otherwise than in "no action" (one that fails, demotes or promotes), as
+   * Patroni 4 logging at INFO drops the line when "no action" follows (log.py).
+   */
   leader_loops_ms: readonly number[];
+  /** Ends of the lock holder's HA loops that renewed its key ("no action. I am (X), the leader with the lock"), in order. */
+  leader_renewals_ms: readonly number[];
   /** When a stopped PostgreSQL finished its shutdown ("database system is shut down"), if it did. */
   postgres_down_ms?: number;
 }
@@ -98,7 +105,7 @@ export type EffectiveRule =
    * `on: 'targets'` (default): a line of the fault's own nodes while the injection ran;
    * `on: 'rest'`: a line of the nodes of the same kind it left running, before the heal.
    */
-  | { at: 'log'; kind: 'postgres_shutdown' | 'etcd_leader_lost'; on?: 'targets' | 'rest'; fallback: 'inject_begin' };
+  | { at: 'log'; kind: 'postgres_shutdown' | 'postgres_panic' | 'etcd_leader_lost'; on?: 'targets' | 'rest'; fallback: 'inject_begin' };
 
 /** What a fault hit, as far as the write path is concerned. */
 export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'pgbouncer' | 'all_patroni' | 'switchover';
@@ -186,17 +193,39 @@ const REPROMOTE: [number, number] = [150, 900];
 const CLIENT: [number, number] = [0, 250];
 
 /**
- * A degraded path (lost packets, added latency, a CPU quota) stalls some client operations without
+ * A degraded path (lost packets, added latency) stalls some client operations without
  * stopping writes: a few in a row may time out (op_timeout 1 s) or wait for TCP to retransmit a lost
  * SYN (after 1 s, then 2 s). Not a measured allowance: the bound of those timers.
  */
 const STALL: [number, number] = [0, 3000];
+/**
+ * A CPU quota on the leader's node (cpu-starve 5 %) → the first of HAProxy's checks of it that times
+ * out begins. The check (OPTIONS /primary) runs a query in PostgreSQL, under the quota with the writes
+ * and Patroni's HA loop: it still answers within `timeout check` while the run queue builds up, and
+ * stopped, each time, at the leader's first HA loop under the quota. Not derived: measured 0.5, 1.2
+ * and 2.5 s in 3 cpu-starved-leader runs on lab 1 (2026-12-07).
+ */
+const STARVED_CHECKS_FAIL: [number, number] = [0, 3000];
+/** The longest a client operation runs before it counts as failed (the load's op_timeout, 1 s). */
+const OP_TIMEOUT_MS = 1000;
 /**
  * PostgreSQL started again by Patroni on the same node, with crash recovery of a small WAL backlog
  * (postgres-crash-leader measured 13.4 s in all on this shared machine; wal-disk-full 8.1 s after the
  * heal). Wide: not yet measured as a term of its own.
  */
 const RESTART: [number, number] = [1000, 12_000];
+/**
+ * PANIC → PostgreSQL's own restart (restart_after_crash) has failed and the postmaster stopped: crash
+ * recovery needs a new WAL segment to end on, and a full pg_wal has no room for it (measured
+ * 0.81–0.99 s in 3 wal-disk-full runs).
+ */
+const OWN_RESTART_FAILS: [number, number] = [500, 1500];
+/**
+ * A replica whose WAL receiver lost the primary retries every wal_retrieve_retry_interval (PostgreSQL's
+ * default 5 s, left as is) and may sit out the rest of one before it acts on a promote request
+ * ("received promote request" → "redo done" 5.0 s later in one wal-disk-full run, at once in another).
+ */
+const RETRY_INTERVAL_WAIT: [number, number] = [0, 5000];
 /** A killed node started again: Patroni, then PostgreSQL with crash recovery, then its key taken back. */
 const NODE_START: [number, number] = [3000, 20_000];
 
@@ -232,6 +261,12 @@ const keyReleasedAfterStop = (t: FaultTimes, live: LiveState): Term => {
     lo_ms: round01(lo),
     hi_ms: round01(hi + 100),
   };
+};
+/** Two ways a fault can play out, decided by a race after it took effect: the interval covers both. */
+const either = (a: Term[], b: Term[]): Term => {
+  const [x, y] = [sumTerms(a), sumTerms(b)];
+  const say = (terms: Term[]) => terms.map((t) => t.label).join(' + ');
+  return { label: `either (${say(a)}) or (${say(b)})`, lo_ms: Math.min(x.lo_ms, y.lo_ms), hi_ms: Math.max(x.hi_ms, y.hi_ms) };
 };
 const nextLoop = (s: ClusterSettingsSnapshot): Term => ({ label: `next HA loop: 0 … loop_wait ${seconds(s.loop_wait * S)}`, lo_ms: 0, hi_ms: s.loop_wait * S });
 /**
@@ -278,6 +313,21 @@ const retryFails = (s: ClusterSettingsSnapshot): Term => {
   return { label: `key renewal retried until Patroni's Retry gives up: ${seconds(lo)} … ${seconds(hi)} + 0.2 s (retry_timeout ${seconds(s.retry_timeout * S)}, jitter)`, lo_ms: lo, hi_ms: hi + 200 };
 };
 /**
+ * When the renewal gives up for a leader cut from every etcd member (its packets dropped, nothing
+ * refused), without a Retry sleep, so without jitter: the keepalive waits retry_timeout / 3 on the
+ * member its connection is open to, then a connect timeout, max(1 s, retry_timeout / 6), on each of
+ * the two others; with all three failed, etcd.py's api_execute asks the three for the member list, a
+ * connect timeout each, and only then finds the deadline passed. 10.5 s with retry_timeout 9 s:
+ * measured 10.516–10.523 s from the "Lock owner" line to "Error communicating with DCS" in all 6 cuts of 3
+ * leader-dcs-partition runs (the quorum-loss bound, retryFails, ends at 9.2 s). Plus 0.2 s for the host.
+ */
+const cutRenewalGivesUp = (s: ClusterSettingsSnapshot): Term => {
+  const read = (s.retry_timeout * S) / 3;
+  const connect = Math.max(S, read / 2);
+  const at = round01(read + 5 * connect);
+  return { label: `key renewal across the cut gives up: retry_timeout / 3 ${seconds(read)} + 5 × connect timeout ${seconds(connect)} … + 0.2 s`, lo_ms: at, hi_ms: at + 200 };
+};
+/**
  * The first of the leader's HA loops whose renewal can fail starts after etcd's member lost its leader
  * (a leader without quorum still renews leases locally until it steps down). Its log says when.
  * Without the log: the loop in progress may still spend one try on its /status write (retry_timeout / 3)
@@ -285,11 +335,14 @@ const retryFails = (s: ClusterSettingsSnapshot): Term => {
  * (this is why the demotion came at 9–12 s in some runs and 18.7–28.6 s in others).
  */
 const firstFailingLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState, after = 'etcd lost its leader', since = t.effective_ms): Term => {
-  const at = live.leader_loops_ms.find((l) => l >= t.effective_ms);
+  // Patroni 4 logs a loop's start only when it does not end in "no action", so a loop that hangs on
+  // etcd until it demotes may leave none: the next logged start can be the promotion after the heal.
+  const loops = live.leader_loops_ms.filter((l) => l < (t.healed_ms ?? Infinity));
+  const at = loops.find((l) => l >= t.effective_ms);
   // A fault that takes effect during its injection (rules going in one by one, the effect counted
   // at the end) can already fail a loop that began while it was injected (seen in a split: a loop
   // logged 84 ms before the injection returned demoted 10.5 s later).
-  const prev = live.leader_loops_ms.filter((l) => l >= since && l < t.effective_ms).at(-1);
+  const prev = loops.filter((l) => l >= since && l < t.effective_ms).at(-1);
   if (prev !== undefined) {
     const lo = round01(prev - t.effective_ms);
     const hi = at === undefined ? lo : round01(at - t.effective_ms);
@@ -300,14 +353,22 @@ const firstFailingLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveS
   return { label: `leader's next HA loop, not in the logs: 0 … loop_wait + retry_timeout / 3 + retry_timeout ${seconds(hi)}`, lo_ms: 0, hi_ms: hi };
 };
 /**
- * The leader's key expires ttl after its last renewal: the last HA loop that began before the fault
- * (Patroni log), else within loop_wait before it; etcd checks expiry in rounds of 500 ms.
+ * The leader's key expires ttl after its last renewal, in the last of its loops that logged "no
+ * action" as the leader before the fault took effect: after that loop began, at most loop_wait before
+ * the next one (logged, as it failed), and before its line; etcd checks expiry in rounds of 500 ms.
+ * Not the loop begun while the fault went in: its renewal never got through (in 3 leader-dcs-partition
+ * runs the key expired ttl after the loop before it, 1.9 s earlier). Else within loop_wait before it.
  */
-const keyExpiryAfterLastLoop = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState): Term => {
-  const last = live.leader_loops_ms.filter((l) => l < t.effective_ms).at(-1);
-  if (last === undefined || t.effective_ms - last > s.loop_wait * S * 3) return keyExpiry(s);
-  const from = round01(last - t.effective_ms + s.ttl * S);
-  return { label: `key expiry: leader's last HA loop (Patroni log) ${seconds(last - t.effective_ms)} + ttl ${seconds(s.ttl * S)} … + lease round ${seconds(LEASE_ROUND_MS)}`, lo_ms: from, hi_ms: from + LEASE_ROUND_MS };
+const keyExpiryAfterLastRenewal = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState): Term => {
+  const renewed = live.leader_renewals_ms.filter((l) => l < t.effective_ms).at(-1);
+  if (renewed === undefined || t.effective_ms - renewed > s.loop_wait * S * 3) return keyExpiry(s);
+  const next = live.leader_loops_ms.find((l) => l > renewed);
+  const began = Math.min(renewed, (next ?? renewed) - s.loop_wait * S);
+  return {
+    label: `key expiry: leader's last renewal, in the loop begun after ${seconds(began - t.effective_ms)} that logged it at ${seconds(renewed - t.effective_ms)} (Patroni log), + ttl ${seconds(s.ttl * S)} … + lease round ${seconds(LEASE_ROUND_MS)}`,
+    lo_ms: round01(began - t.effective_ms + s.ttl * S),
+    hi_ms: round01(renewed - t.effective_ms + s.ttl * S + LEASE_ROUND_MS),
+  };
 };
 
 /**
@@ -331,6 +392,13 @@ const inFlight = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState): T
     hi_ms: Math.max(left, third),
   };
 };
+/** HAProxy's `timeout check`, as the cluster's configuration sets it (haproxy.ts). */
+const checkTimeout = (s: ClusterSettingsSnapshot): number => Math.max(s.haproxy.inter_ms, 500);
+/**
+ * A check that times out is followed `inter` later: checks of a server that does not answer come
+ * timeout check + inter apart (1.0 s between "UP 1/2" and DOWN in 3 cpu-starved-leader runs).
+ */
+const unansweredChecks = (s: ClusterSettingsSnapshot): number => checkTimeout(s) + s.haproxy.inter_ms;
 /** A DOWN server needs `rise` good checks, the first within one `inter`. */
 const riseTerm = (s: ClusterSettingsSnapshot): Term => ({
   label: `HAProxy rise: (rise ${s.haproxy.rise} − 1) … rise × inter ${seconds(s.haproxy.inter_ms)}`,
@@ -525,19 +593,20 @@ export const MODEL: readonly FaultModel[] = [
     disrupts: true,
     detection: 'writes_stop',
     predict: ({ s, t, live, cut }) => {
-      // The leader alone loses etcd: it demotes as in a quorum loss (its first HA loop that cannot
-      // renew gives up after retry_timeout), while a replica, which still reaches etcd, takes the key
-      // once it expires, ttl after the leader's last renewal. With synchronous replication and the
-      // standbys on the other side (a split), its commits wait from the cut on.
+      // The leader alone loses etcd: it demotes when its first HA loop that cannot renew gives up
+      // (later than in a quorum loss: every request waits out a timeout), while a replica, which
+      // still reaches etcd, takes the key once it expires, ttl after the leader's last renewal. With
+      // synchronous replication and the standbys on the other side (a split), its commits wait from
+      // the cut on.
       const stop =
         s.synchronous_mode && cut.patroni > 0
           ? [exact('commits wait for the synchronous standby across the cut', 0)]
-          : [firstFailingLoop(s, t, live, 'the cut', t.injected_ms), retryFails(s), fixed('demotion starts', DEMOTE_START)];
+          : [firstFailingLoop(s, t, live, 'the cut', t.injected_ms), cutRenewalGivesUp(s), fixed('demotion starts', DEMOTE_START)];
       // A replica asks every member before it takes the key; across the cut the old leader's REST API
       // does not answer, and Patroni waits its hard-coded 2 s for it (ha.py, fetch_node_status).
       const unanswered = cut.patroni > 0 ? [fixed("the old leader's REST API across the cut", [0, 2000])] : [];
       const phases = chain([
-        ['promotion', [keyExpiryAfterLastLoop(s, t, live), fixed('takeover', TAKEOVER), ...unanswered, fixed('promotion', PROMOTE)]],
+        ['promotion', [keyExpiryAfterLastRenewal(s, t, live), fixed('takeover', TAKEOVER), ...unanswered, fixed('promotion', PROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);
@@ -563,10 +632,47 @@ export const MODEL: readonly FaultModel[] = [
     predict: () => noOutage('the leader still renews its key, and writes do not wait for asynchronous replicas'),
   },
   {
+    scenario: 'leader-starved',
+    target: 'leader',
+    kinds: ['cpu-starve'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    detection: 'writes_stop',
+    predict: ({ s, t }) => {
+      // The leader keeps its key (its HA loop overruns loop_wait but renews within ttl), but HAProxy
+      // takes it out: its check stops answering within `timeout check`, `fall` of them in a row mark it
+      // DOWN, the sessions are cut (on-marked-down shutdown-sessions) and the write port refuses new
+      // ones. A check that still makes it under the quota puts it back for a moment, but no connection
+      // opens there within the client's 1 s (a backend's start is starved too): writes come back only
+      // once the quota is lifted, at HAProxy's next check. No routing phase for that reason.
+      const timeout = checkTimeout(s);
+      const fall = s.haproxy.fall;
+      const stop = [
+        fixed("the first of HAProxy's checks to time out begins", STARVED_CHECKS_FAIL),
+        exact(`HAProxy marks it DOWN: timeout check ${seconds(timeout)} + (fall ${fall} − 1) × (timeout check + inter ${seconds(s.haproxy.inter_ms)})`, timeout + (fall - 1) * unansweredChecks(s)),
+        { label: `the writes cut there had begun up to op_timeout ${seconds(OP_TIMEOUT_MS)} before: −${seconds(OP_TIMEOUT_MS)} … 0`, lo_ms: -OP_TIMEOUT_MS, hi_ms: 0 },
+      ];
+      const phases = chain([
+        [
+          'first_write',
+          [
+            exact('CPU quota held for', heldFor(t)),
+            fixed(
+              `HAProxy's next check begins within timeout check + inter and answers within timeout check, then (rise ${s.haproxy.rise} − 1) × inter`,
+              [0, unansweredChecks(s) + timeout + (s.haproxy.rise - 1) * s.haproxy.inter_ms],
+            ),
+            fixed('a write on a new connection to the node working off its backlog: 0 … op_timeout', [0, OP_TIMEOUT_MS]),
+          ],
+        ],
+      ]);
+      return { outage: outageOf(phases, stop), phases: [{ name: 'detection', ...sumTerms(stop) }, ...phases] };
+    },
+  },
+  {
     scenario: 'leader-degraded',
     target: 'leader',
     // A slow WAL disk is a degraded path too: each commit waits on its throttled flush, the key is still renewed.
-    kinds: [...DEGRADE, 'disk-slow'],
+    kinds: ['loss', 'delay', 'bandwidth', 'disk-slow'],
     effective: { at: 'inject_end' },
     disrupts: false,
     // Bounded, not zero: a degraded path stalls operations without a failover (the key is renewed within ttl).
@@ -595,12 +701,28 @@ export const MODEL: readonly FaultModel[] = [
     scenario: 'disk-full',
     target: 'leader',
     kinds: ['disk-full'],
-    effective: { at: 'inject_end' },
+    // PostgreSQL PANICs at the segment switch the injection forces, before the injection returns.
+    effective: { at: 'log', kind: 'postgres_panic', fallback: 'inject_begin' },
     disrupts: true,
     predict: ({ s, t }) => {
-      // PostgreSQL PANICs at the next WAL segment and cannot start again until the space is freed.
+      // PostgreSQL restarts itself and fails; what Patroni does next turns on a race of a few hundred ms.
+      // Its loop finds PostgreSQL stopped: it starts it as the primary ("starting primary after
+      // failure"), which fails too, and the next loop deletes the key ("removed leader key after trying
+      // and failing to start postgres"): a replica promotes, pg_wal still full (2 of 3 runs).
+      const released = [
+        fixed("PostgreSQL's own restart fails", OWN_RESTART_FAILS),
+        nextLoop(s),
+        fixed('the start as primary fails, the next loop deletes the key', [s.loop_wait * S, s.loop_wait * S + 500]),
+        fixed('takeover', TAKEOVER),
+        fixed("the replica's WAL retry wait", RETRY_INTERVAL_WAIT),
+        fixed('promotion', PROMOTE),
+      ];
+      // Its loop caught PostgreSQL still recovering (pg_isready: rejecting connections) and took it for
+      // starting: it then recovers it and starts it read-only, which needs no new segment, so it keeps
+      // the key and every promotion fails for want of room until the space is freed (1 of 3).
+      const held = [exact('pg_wal full for', heldFor(t)), nextLoop(s), fixed('start with crash recovery', RESTART)];
       const phases = chain([
-        ['promotion', [exact('pg_wal full for', heldFor(t)), nextLoop(s), fixed('start with crash recovery', RESTART)]],
+        ['promotion', [either(released, held)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);

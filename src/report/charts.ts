@@ -265,6 +265,7 @@ const LOG_COLORS: Record<string, string> = {
   promoted: '#116329',
   demoting: '#cf222e',
   postgres_shutdown: '#82071e',
+  postgres_panic: '#a40e26',
   postgres_down: '#4c0519',
   etcd_leader: '#0969da',
   etcd_leader_lost: '#bc4c00',

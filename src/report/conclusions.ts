@@ -136,6 +136,7 @@ function faultPhrase(c: Ctx): string {
     case 'leader-dcs-cut':
     case 'leader-replicas-cut':
     case 'leader-degraded':
+    case 'leader-starved':
     case 'etcd-degraded':
     case 'postgres-crash':
     case 'disk-full':
@@ -444,6 +445,7 @@ function mechanism(c: Ctx): string | null {
       );
     case 'leader-replicas-cut':
     case 'leader-degraded':
+    case 'leader-starved':
     case 'etcd-degraded':
     case 'postgres-crash':
     case 'disk-full':
