@@ -98,17 +98,24 @@ function peersOf(e: EventRecord, topology: RunMeta['topology']): string[] {
 /**
  * What the node logs say about the cluster's state when a fault took effect, for the model's
  * forecasts: the HA loops of whoever held the lock then (the last to log a loop as its holder, every
- * loop_wait by its "no action" line), not those of a replica that takes the lock later.
+ * loop_wait by its "no action" line), not those of a replica that takes the lock later; and whether
+ * etcd's leader was among the targets.
  */
-function liveState(logs: readonly LogEvent[], at_ms: number, targets: readonly string[]): LiveState {
+function liveState(logs: readonly LogEvent[], t: FaultTimes, targets: readonly string[]): LiveState {
+  const at_ms = t.effective_ms;
   const renewed = (l: LogEvent) => l.kind === 'no_action' && l.line.includes('the leader with the lock');
   const holder = logs.filter((l) => (l.kind === 'ha_loop' || renewed(l)) && l.t_ms < at_ms).at(-1)?.node;
   const down = logs.find((l) => l.kind === 'postgres_down' && targets.includes(l.node) && l.t_ms >= at_ms);
   const mine = (keep: (l: LogEvent) => boolean) => logs.filter((l) => l.node === holder && keep(l)).map((l) => l.t_ms);
+  // Only etcd's leader logs this line (checkQuorum).
+  const stepped = logs.find(
+    (l) => l.kind === 'etcd_leader_lost' && targets.includes(l.node) && l.line.includes('stepped down') && l.t_ms >= t.injected_ms && l.t_ms <= (t.healed_ms ?? t.ended_ms),
+  );
   return {
     leader_loops_ms: mine((l) => l.kind === 'ha_loop'),
     leader_renewals_ms: mine(renewed),
     ...(down ? { postgres_down_ms: down.t_ms } : {}),
+    ...(stepped ? { etcd_leader_stepped_down_ms: stepped.t_ms } : {}),
   };
 }
 
@@ -157,7 +164,7 @@ export function analyseFaults(inp: FaultInputs): Outcome {
     const model = modelFor(f.kind, f.event.roles ?? [], { ...meta, config }, cut);
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
-    const ctx = { s: config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, eff.t_ms, f.event.nodes ?? []), cut };
+    const ctx = { s: config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, times, f.event.nodes ?? []), cut };
     return { fault: f, model, times, source: eff.source, ctx, prediction: model ? model.predict(ctx) : null };
   });
 

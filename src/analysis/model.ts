@@ -76,6 +76,8 @@ export interface LiveState {
   leader_renewals_ms: readonly number[];
   /** When a stopped PostgreSQL finished its shutdown ("database system is shut down"), if it did. */
   postgres_down_ms?: number;
+  /** When etcd's leader, among the fault's targets, stepped down for want of a quorum, if it did. */
+  etcd_leader_stepped_down_ms?: number;
 }
 
 export interface ModelContext {
@@ -370,6 +372,25 @@ const keyExpiryAfterLastRenewal = (s: ClusterSettingsSnapshot, t: FaultTimes, li
     hi_ms: round01(renewed - t.effective_ms + s.ttl * S + LEASE_ROUND_MS),
   };
 };
+/**
+ * When etcd's leader was cut off with the Patroni leader (a split), the majority elects another once
+ * its randomized election timeout (election … 2 × election after the last heartbeat) runs out, and
+ * that one's lessor, promoted, restarts every lease in full: ttl plus an election timeout from then
+ * (etcd's Promote; remaining TTLs are not checkpointed), so the last renewal no longer counts. The cut
+ * went in during the injection, election … 2 × election before the old etcd leader stepped down (its
+ * checkQuorum runs every election timeout; etcd log).
+ */
+const leaseRestarted = (s: ClusterSettingsSnapshot, t: FaultTimes, steppedDown: number): Term => {
+  const e = s.etcd?.election_ms ?? 1000;
+  const hb = s.etcd?.heartbeat_ms ?? 100;
+  const cutLo = Math.max(t.injected_ms, steppedDown - 2 * e);
+  const cutHi = Math.min(t.effective_ms, steppedDown - e);
+  return {
+    label: `key expiry: etcd's leader cut off (stepped down ${seconds(steppedDown - t.effective_ms)}, etcd log), cut ${seconds(cutLo - t.effective_ms)} … ${seconds(cutHi - t.effective_ms)} + new etcd leader: election − heartbeat ${seconds(e - hb)} … 2 × election ${seconds(2 * e)} + lease restarted: election ${seconds(e)} + ttl ${seconds(s.ttl * S)} … + lease round ${seconds(LEASE_ROUND_MS)}`,
+    lo_ms: round01(cutLo - t.effective_ms + e - hb + e + s.ttl * S),
+    hi_ms: round01(cutHi - t.effective_ms + 2 * e + e + s.ttl * S + LEASE_ROUND_MS),
+  };
+};
 
 /**
  * When the quorum is back the old leader's HA loop may still be inside its Retry: a request sent
@@ -597,16 +618,18 @@ export const MODEL: readonly FaultModel[] = [
       // (later than in a quorum loss: every request waits out a timeout), while a replica, which
       // still reaches etcd, takes the key once it expires, ttl after the leader's last renewal. With
       // synchronous replication and the standbys on the other side (a split), its commits wait from
-      // the cut on.
+      // the cut between them on, a rule that goes in at some point of the injection.
       const stop =
         s.synchronous_mode && cut.patroni > 0
-          ? [exact('commits wait for the synchronous standby across the cut', 0)]
+          ? [{ label: 'commits wait for the synchronous standby from the cut, during the injection', lo_ms: round01(t.injected_ms - t.effective_ms), hi_ms: 0 }]
           : [firstFailingLoop(s, t, live, 'the cut', t.injected_ms), cutRenewalGivesUp(s), fixed('demotion starts', DEMOTE_START)];
-      // A replica asks every member before it takes the key; across the cut the old leader's REST API
-      // does not answer, and Patroni waits its hard-coded 2 s for it (ha.py, fetch_node_status).
-      const unanswered = cut.patroni > 0 ? [fixed("the old leader's REST API across the cut", [0, 2000])] : [];
+      // A replica asks every member before it takes the key, the old leader too (ha.py takes them from
+      // the cluster it saw before); across the cut, whose rules DROP, its REST API never answers and
+      // Patroni waits out its hard-coded 2 s connect timeout (fetch_node_status).
+      const unanswered = cut.patroni > 0 ? [exact("the old leader's REST API across the cut: its timeout", 2000)] : [];
+      const expiry = live.etcd_leader_stepped_down_ms === undefined ? keyExpiryAfterLastRenewal(s, t, live) : leaseRestarted(s, t, live.etcd_leader_stepped_down_ms);
       const phases = chain([
-        ['promotion', [keyExpiryAfterLastRenewal(s, t, live), fixed('takeover', TAKEOVER), ...unanswered, fixed('promotion', PROMOTE)]],
+        ['promotion', [expiry, fixed('takeover', TAKEOVER), ...unanswered, fixed('promotion', PROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);
