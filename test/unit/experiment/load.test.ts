@@ -120,7 +120,7 @@ describe('defaults', () => {
         rw_readers: { count: 0, rate: 1 },
         op_timeout_ms: 1000,
         connect_timeout_ms: 1000,
-        backoff: { initial_ms: 25, max_ms: 50 },
+        backoff: { initial_ms: 10, max_ms: 25 },
         warmup_ms: 3000,
         cooldown_ms: 5000,
       },

@@ -56,6 +56,16 @@ describe('nextStart', () => {
     expect(ends).toEqual([1060, 1110, 1210, 1410, 1410]);
   });
 
+  it("with the default backoff a writer keeps every slot through an outage of quick resets; a max of one interval skips every other slot once reached", () => {
+    const slots = (max_ms: number) => {
+      const out = [1000];
+      for (let failures = 1; failures <= 4; failures++) out.push(nextStart({ planned_ms: out.at(-1)!, ended_ms: out.at(-1)! + 2, interval_ms: 50, failures, backoff: { initial_ms: 10, max_ms } }));
+      return out;
+    };
+    expect(slots(25)).toEqual([1000, 1050, 1100, 1150, 1200]);
+    expect(slots(50)).toEqual([1000, 1050, 1100, 1150, 1250]);
+  });
+
   it('a slow rate is not made faster by a short backoff', () => {
     expect(nextStart({ planned_ms: 0, ended_ms: 2, interval_ms: 1000, failures: 1, backoff })).toBe(1000);
   });
