@@ -306,7 +306,7 @@ export function renewalGivesUp(retryTimeoutS: number): [number, number] {
 }
 
 /**
- * The lease renewal retried until Retry gives up (renewalGivesUp: retry_timeout 9 s gives up 6.8…9 s
+ * The lease renewal retried until Retry gives up (renewalGivesUp: retry_timeout 9 s gives up 6.5…9 s
  * after the loop began; measured 7.0, 7.5, 9.0 and 9.1 s on lab 1), plus 0.2 s of requests refused and
  * logged along the way.
  */
