@@ -58,7 +58,7 @@ export function analyse(run: RecordedRun): Analysis {
     outages,
     faults,
     promotions,
-    // The lock holder's loop every loop_wait is the model's input, not a mark for the chart.
+    // The lock holder's loop starts are the model's input, not marks for the chart.
     log_events: logs.filter((l) => l.kind !== 'ha_loop'),
     errors: errorGroups(rec.ops),
   };
