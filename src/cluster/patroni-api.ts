@@ -27,13 +27,14 @@ export interface PatroniNodeView {
   xlog?: { location?: number; received_location?: number; replayed_location?: number };
 }
 
-export async function getJson<T>(url: string, timeoutMs = 1000): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+export async function getJson<T>(url: string, timeoutMs = 1000, signal?: AbortSignal): Promise<T> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
   // Patroni answers 503 with a JSON body for a replica asked a leader question; the body is what we want.
   return (await res.json()) as T;
 }
 
-export const getClusterView = (base: string, timeoutMs?: number) => getJson<PatroniClusterView>(`${base}/cluster`, timeoutMs);
-export const getNodeView = (base: string, timeoutMs?: number) => getJson<PatroniNodeView>(`${base}/patroni`, timeoutMs);
+export const getClusterView = (base: string, timeoutMs?: number, signal?: AbortSignal) => getJson<PatroniClusterView>(`${base}/cluster`, timeoutMs, signal);
+export const getNodeView = (base: string, timeoutMs?: number, signal?: AbortSignal) => getJson<PatroniNodeView>(`${base}/patroni`, timeoutMs, signal);
 
 export { isLeaderRole, normaliseRole } from './roles.js';
