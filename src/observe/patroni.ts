@@ -29,22 +29,28 @@ export function observePatroni(patroni: Record<string, string>, history: History
         history.add({ type: 'patroni', t_ms, node, reachable: false });
         return;
       }
-      const asked = Promise.allSettled([getNodeView(base, HANG_MS, stopped.signal), getClusterView(base, HANG_MS, stopped.signal)]);
-      const answer = await Promise.race([asked, sleep(timeoutMs, stopped.signal).then(() => null, () => null)]);
-      if (answer === null) {
-        pending = true;
-        void asked.finally(() => {
-          pending = false;
-        });
+      // An answer within the timeout, or 'late'; a late request keeps the node from getting another.
+      const within = async <T>(request: Promise<T>, ms: number): Promise<T | 'late' | 'failed'> => {
+        const settled = request.catch(() => 'failed' as const);
+        const answer = await Promise.race([settled, sleep(Math.max(0, ms), stopped.signal).then(() => 'late' as const, () => 'late' as const)]);
+        if (answer === 'late') {
+          pending = true;
+          void settled.finally(() => {
+            pending = false;
+          });
+        }
+        return answer;
+      };
+      const started = performance.now();
+      // GET /cluster only once GET /patroni has answered: one connection, not two, on a node that hangs.
+      const self = await within(getNodeView(base, HANG_MS, stopped.signal), timeoutMs);
+      if (self === 'late' || self === 'failed') {
         history.add({ type: 'patroni', t_ms, node, reachable: false });
         return;
       }
-      const [self, cluster] = answer;
-      if (self.status === 'rejected') {
-        history.add({ type: 'patroni', t_ms, node, reachable: false });
-        return;
-      }
-      const members = cluster.status === 'fulfilled' ? (cluster.value.members ?? []) : [];
+      const answered = await within(getClusterView(base, HANG_MS, stopped.signal), timeoutMs - (performance.now() - started));
+      const cluster = answered === 'late' || answered === 'failed' ? undefined : answered;
+      const members = cluster?.members ?? [];
       const me = members.find((m) => m.name === node);
       const holder = members.find((m) => isLeaderRole(m.role));
       history.add({
@@ -52,11 +58,11 @@ export function observePatroni(patroni: Record<string, string>, history: History
         t_ms,
         node,
         reachable: true,
-        role: normaliseRole(self.value.role) === 'leader' ? 'primary' : self.value.role,
-        state: self.value.replication_state ?? self.value.state,
-        timeline: self.value.timeline,
+        role: normaliseRole(self.role) === 'leader' ? 'primary' : self.role,
+        state: self.replication_state ?? self.state,
+        timeline: self.timeline,
         ...(typeof me?.lag === 'number' ? { lag: me.lag } : {}),
-        ...(cluster.status === 'fulfilled' ? { leader: holder?.name ?? '' } : {}),
+        ...(cluster ? { leader: holder?.name ?? '' } : {}),
       });
     });
   });
