@@ -203,11 +203,11 @@ const STALL: [number, number] = [0, 3000];
 /**
  * A CPU quota on the leader's node (cpu-starve 5 %) → the first of HAProxy's checks of it that times
  * out begins. The check (OPTIONS /primary) runs a query in PostgreSQL, under the quota with the writes
- * and Patroni's HA loop: it still answers within `timeout check` while the run queue builds up, and
- * stopped, each time, at the leader's first HA loop under the quota. Not derived: measured 0.5, 1.2
- * and 2.5 s in 3 cpu-starved-leader runs on lab 1 (2026-12-07).
+ * and Patroni's HA loop: it still answers within `timeout check` until their backlog outgrows the
+ * quota. Not derived: measured 0.5, 1.2 and 2.5 s in a first suite's 3 cpu-starved-leader runs and
+ * 0.1…1.1, 0.7…1.7 and 5.2…6.2 s in a second's (2026-12-07, lab 5), so the bound is the largest seen.
  */
-const STARVED_CHECKS_FAIL: [number, number] = [0, 3000];
+const STARVED_CHECKS_FAIL: [number, number] = [0, 6500];
 /** The longest a client operation runs before it counts as failed (the load's op_timeout, 1 s). */
 const OP_TIMEOUT_MS = 1000;
 /**
