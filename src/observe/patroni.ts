@@ -19,7 +19,14 @@ const HANG_MS = 30_000;
  * SYN retransmission (1 s): the observers lengthened the failover they measured.
  */
 export function observePatroni(patroni: Record<string, string>, history: History, intervalMs: number, timeoutMs: number) {
-  const stopped = new AbortController();
+  // Requests still out, aborted when the observer stops (one controller each: listeners on a shared
+  // signal would pile up at every poll).
+  const out = new Set<AbortController>();
+  const request = <T>(ask: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const ac = new AbortController();
+    out.add(ac);
+    return ask(ac.signal).finally(() => out.delete(ac));
+  };
   const pollers = Object.keys(patroni).map((node) => {
     let pending = false;
     return poll(intervalMs, async () => {
@@ -32,7 +39,7 @@ export function observePatroni(patroni: Record<string, string>, history: History
       // An answer within the timeout, or 'late'; a late request keeps the node from getting another.
       const within = async <T>(request: Promise<T>, ms: number): Promise<T | 'late' | 'failed'> => {
         const settled = request.catch(() => 'failed' as const);
-        const answer = await Promise.race([settled, sleep(Math.max(0, ms), stopped.signal).then(() => 'late' as const, () => 'late' as const)]);
+        const answer = await Promise.race([settled, sleep(Math.max(0, ms)).then(() => 'late' as const)]);
         if (answer === 'late') {
           pending = true;
           void settled.finally(() => {
@@ -43,12 +50,12 @@ export function observePatroni(patroni: Record<string, string>, history: History
       };
       const started = performance.now();
       // GET /cluster only once GET /patroni has answered: one connection, not two, on a node that hangs.
-      const self = await within(getNodeView(base, HANG_MS, stopped.signal), timeoutMs);
+      const self = await within(request((signal) => getNodeView(base, HANG_MS, signal)), timeoutMs);
       if (self === 'late' || self === 'failed') {
         history.add({ type: 'patroni', t_ms, node, reachable: false });
         return;
       }
-      const answered = await within(getClusterView(base, HANG_MS, stopped.signal), timeoutMs - (performance.now() - started));
+      const answered = await within(request((signal) => getClusterView(base, HANG_MS, signal)), timeoutMs - (performance.now() - started));
       const cluster = answered === 'late' || answered === 'failed' ? undefined : answered;
       const members = cluster?.members ?? [];
       const me = members.find((m) => m.name === node);
@@ -69,7 +76,7 @@ export function observePatroni(patroni: Record<string, string>, history: History
   return {
     stop: async () => {
       await Promise.all(pollers.map((p) => p.stop()));
-      stopped.abort();
+      for (const ac of out) ac.abort();
     },
   };
 }
