@@ -50,6 +50,12 @@ export function measureAvailability(
       }
       // Ops overlap: an earlier-started success may end after a later one.
       if (!lastOk || op.end_ms > lastOk.end_ms) lastOk = op;
+    } else if (!open && measured.length > 0 && op.start_ms < measured.at(-1)!.window.end_ms) {
+      // Begun before the acknowledgement that ended the last window: one more failure of that outage,
+      // not a window overlapping it.
+      const w = measured.at(-1)!.window;
+      w.failed_ops++;
+      if (!w.workers.includes(op.worker)) w.workers = [...w.workers, op.worker].sort();
     } else if (open) {
       open.lastStart = op.start_ms;
       open.lastEnd = Math.max(open.lastEnd, op.end_ms);

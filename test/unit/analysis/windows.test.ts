@@ -52,9 +52,12 @@ describe('unavailability windows', () => {
       write('w2', 6489.9, 'ok', { end_ms: 6825.3 }),
       write('w4', 6510.5, 'ok', { end_ms: 6797.5 }),
       write('w3', 6555, 'ok', { end_ms: 6771.3 }),
+      // Refused while the path was coming back, before the first acknowledgement: the same outage.
+      write('w1', 6600, 'failed', { end_ms: 6601 }),
     ];
-    const [w] = analyse(run(history, null, { ended_ms: 8000 })).writes.windows;
-    expect(w).toMatchObject({ end_ms: 6771.3, end_resolution_ms: 8.3 });
+    const windows = analyse(run(history, null, { ended_ms: 8000 })).writes.windows;
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatchObject({ end_ms: 6771.3, end_resolution_ms: 8.3, failed_ops: 2 });
   });
 
   it('keeps separate outages apart, and does not join two workers\' failures while the other one wrote', () => {
