@@ -467,7 +467,7 @@ const loadSchema = z
     op_timeout: positiveDuration().prefault('1s').describe('Longest an operation may take before it counts as indeterminate.'),
     connect_timeout: positiveDuration().prefault('1s'),
     backoff: z
-      .strictObject({ initial: positiveDuration().prefault('10ms'), max: positiveDuration().prefault('25ms') })
+      .strictObject({ initial: positiveDuration().prefault('5ms'), max: positiveDuration().prefault('10ms') })
       .prefault({})
       .superRefine((b, ctx) => {
         if (b.initial > b.max) {
@@ -475,7 +475,7 @@ const loadSchema = z
         }
       })
       .describe(
-        'Reconnect delay after a failed operation, doubling up to max; the next attempt is the first of the worker\'s own slots after it. The default, at most half the default load interval, keeps each writer on every slot through an outage whose failures are quick (a reset), so the staggered writers keep its edges to about 12.5 ms; a max of a whole interval or more makes every writer skip every other slot.',
+        'Reconnect delay after a failed operation, doubling up to max; the next attempt is the first of the worker\'s own slots after it. The default, a fifth of the default load interval, keeps each writer on every slot through an outage whose failures come back within 40 ms (a reset takes 1–20 ms), so the staggered writers keep its edges to about 12.5 ms; a max of a whole interval or more makes every writer skip every other slot (the slots alone already keep a worker to its rate).',
       ),
     warmup: duration().prefault('3s').describe('Load runs this long before the first step.'),
     cooldown: duration().prefault('5s').describe('Load runs this long after the last step.'),

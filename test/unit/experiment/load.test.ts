@@ -120,7 +120,7 @@ describe('defaults', () => {
         rw_readers: { count: 0, rate: 1 },
         op_timeout_ms: 1000,
         connect_timeout_ms: 1000,
-        backoff: { initial_ms: 10, max_ms: 25 },
+        backoff: { initial_ms: 5, max_ms: 10 },
         warmup_ms: 3000,
         cooldown_ms: 5000,
       },

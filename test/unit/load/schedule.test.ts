@@ -57,13 +57,14 @@ describe('nextStart', () => {
   });
 
   it("with the default backoff a writer keeps every slot through an outage of quick resets; a max of one interval skips every other slot once reached", () => {
-    const slots = (max_ms: number) => {
+    // Resets that come back after 20 ms, as HAProxy's did with no server up.
+    const slots = (initial_ms: number, max_ms: number) => {
       const out = [1000];
-      for (let failures = 1; failures <= 4; failures++) out.push(nextStart({ planned_ms: out.at(-1)!, ended_ms: out.at(-1)! + 2, interval_ms: 50, failures, backoff: { initial_ms: 10, max_ms } }));
+      for (let failures = 1; failures <= 4; failures++) out.push(nextStart({ planned_ms: out.at(-1)!, ended_ms: out.at(-1)! + 20, interval_ms: 50, failures, backoff: { initial_ms, max_ms } }));
       return out;
     };
-    expect(slots(25)).toEqual([1000, 1050, 1100, 1150, 1200]);
-    expect(slots(50)).toEqual([1000, 1050, 1100, 1150, 1250]);
+    expect(slots(5, 10)).toEqual([1000, 1050, 1100, 1150, 1200]);
+    expect(slots(10, 50)).toEqual([1000, 1050, 1100, 1200, 1300]);
   });
 
   it('a slow rate is not made faster by a short backoff', () => {
