@@ -168,10 +168,11 @@ const STOP_POLL = { first: [0, 400] as [number, number], every: [1000, 1050] as 
 /**
  * Key released → a replica has the lock, after a stop: woken by its watch, each replica asks every
  * member's REST API first. The old leader's API stopped serving at SIGTERM but listens until its
- * process exits, and HAProxy's checks (and the observers) fill its backlog of 5: a request that
- * finds it full waits for TCP's SYN retransmission, 1 s, and is then refused; otherwise it is
- * refused or reset within ~0.2 s. Measured 1.12–1.32 s from key release to promotion (Patroni
- * 4.0.7, one HAProxy) and 0.5 s (3.0.2).
+ * process exits, and HAProxy's checks (two backends, every inter) nearly fill its backlog of 5 by
+ * then: a request that finds it full waits for TCP's SYN retransmission, 1 s, and is then refused;
+ * otherwise it is refused or reset within ~0.2 s. Measured from key release to promotion: 1.12–1.32 s
+ * while the observers opened two connections a poll to the stopping node (Patroni 4.0.7, one HAProxy),
+ * 0.42 and 0.55 s once they kept one (2026-12-07), 0.5 s on 3.0.2.
  */
 const TAKEOVER_AFTER_STOP: [number, number] = [0, 1200];
 /**
