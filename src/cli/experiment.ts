@@ -62,7 +62,7 @@ const program = new Command('experiment')
     const outDir = path.resolve(opts.out ?? defaultOutDir(opts.repeat > 1 ? `${exp.name}-x${opts.repeat}` : exp.name));
     const t0 = performance.now();
     const log = (m: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}`);
-    const pool = opts.repeat > 1 && !opts.fresh ? new ClusterPool(driver, log) : undefined;
+    const pool = opts.repeat > 1 && !opts.fresh ? new ClusterPool(driver, log, outDir) : undefined;
     await runCli(async (signal) => {
       // Repeats render their reports in the background while the next run goes on.
       const reports = opts.repeat > 1 ? new ReportQueue(opts.lang, signal) : undefined;

@@ -48,7 +48,7 @@ const program = new Command('suite')
     const startedAt = new Date();
     const loadBefore = loadavg();
     const say = (m: string) => console.error(`    ${m}`);
-    const pool = opts.fresh ? undefined : new ClusterPool(driver, say);
+    const pool = opts.fresh ? undefined : new ClusterPool(driver, say, REPORTS_DIR);
     // Drills of the same profile and settings next to each other share a cluster (the sort is stable).
     const settingsKey = (e: (typeof chosen)[number]) => `${e.profile} ${JSON.stringify(e.cluster)}`;
     chosen.sort((a, b) => settingsKey(a).localeCompare(settingsKey(b)));

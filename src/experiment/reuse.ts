@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { checkHealth, clusterView, type Health } from '../cluster/health.js';
 import { getJson } from '../cluster/patroni-api.js';
 import { isSyncStandbyRole } from '../cluster/roles.js';
@@ -38,11 +39,16 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
  */
 export class ClusterPool implements ClusterSource {
   private current: { key: string; spec: ClusterSpec; access: ClusterAccess; leader: string } | null = null;
-  private restoring: { done: Promise<void>; stop: AbortController } | null = null;
+  private restoring: { done: Promise<void>; stop: AbortController; since: Date } | null = null;
 
+  /**
+   * @param logsDir where the logs of a cluster that could not be restored are kept (in a folder
+   *   `restore-failed-<time>`), for the reason to be found after the fresh `up` has removed it
+   */
   constructor(
     private readonly driver: ClusterDriver,
     private readonly progress: (message: string) => void = () => {},
+    private readonly logsDir?: string,
   ) {}
 
   async acquire(spec: ClusterSpec, opts: UpOptions): Promise<ClusterAccess> {
@@ -60,6 +66,7 @@ export class ClusterPool implements ClusterSource {
       } catch (err) {
         opts.signal?.throwIfAborted();
         this.progress(`the previous cluster could not be restored (${(err as Error).message}): starting a fresh one`);
+        await this.keepLogs(restore.since);
       } finally {
         opts.signal?.removeEventListener('abort', onAbort);
       }
@@ -93,13 +100,26 @@ export class ClusterPool implements ClusterSource {
     await this.driver.down();
   }
 
-  private startRestore(): { done: Promise<void>; stop: AbortController } {
+  private startRestore(): { done: Promise<void>; stop: AbortController; since: Date } {
     const c = this.current!;
     const stop = new AbortController();
+    const since = new Date();
     const done = this.restore(c.access, c.spec, c.leader, stop.signal);
     // Observed by the next acquire (or close); until then a failure must not count as unhandled.
     done.catch(() => {});
-    return { done, stop };
+    return { done, stop, since };
+  }
+
+  /** The nodes' logs from a minute before the restore began, before `up` removes them. */
+  private async keepLogs(since: Date): Promise<void> {
+    if (!this.logsDir) return;
+    const dir = path.join(this.logsDir, `restore-failed-${since.toISOString().replace(/[:.]/g, '-')}`);
+    try {
+      await this.driver.collectLogs(dir, { from: new Date(since.getTime() - 60_000), to: new Date() });
+      this.progress(`  its logs: ${dir}`);
+    } catch (err) {
+      this.progress(`  its logs could not be kept: ${(err as Error).message}`);
+    }
   }
 
   private async restore(access: ClusterAccess, spec: ClusterSpec, leader: string, signal: AbortSignal): Promise<void> {
