@@ -20,8 +20,8 @@ export function freshCluster(driver: ClusterDriver): ClusterSource {
 
 /**
  * A restore takes 8–12 s (a switchover, the demoted leader streaming again). One that had not
- * converged after 30 s did not after 90 either (twice in two course suites: the demoted leader left
- * running, not streaming), and a fresh cluster costs about 30 s.
+ * converged after 30 s did not after 90 either (3 times in two course suites: a demoted leader left
+ * running, not streaming, after leader-isolation and switchover), and a fresh cluster costs about 30 s.
  */
 const RESTORE_TIMEOUT_MS = 30_000;
 
