@@ -5,6 +5,7 @@
  * assertions, topology comparison and grader all ask this table; nothing else knows the rules.
  */
 import type { ClusterSettingsSnapshot, RunMeta } from '../history/types.js';
+import { checkTimeoutMs } from '../cluster/config/haproxy.js';
 import { round01, seconds } from './format.js';
 
 export type Scenario =
@@ -414,13 +415,11 @@ const inFlight = (s: ClusterSettingsSnapshot, t: FaultTimes, live: LiveState): T
     hi_ms: Math.max(left, third),
   };
 };
-/** HAProxy's `timeout check`, as the cluster's configuration sets it (haproxy.ts). */
-const checkTimeout = (s: ClusterSettingsSnapshot): number => Math.max(s.haproxy.inter_ms, 500);
 /**
  * A check that times out is followed `inter` later: checks of a server that does not answer come
  * timeout check + inter apart (1.0 s between "UP 1/2" and DOWN in 3 cpu-starved-leader runs).
  */
-const unansweredChecks = (s: ClusterSettingsSnapshot): number => checkTimeout(s) + s.haproxy.inter_ms;
+const unansweredChecks = (s: ClusterSettingsSnapshot): number => checkTimeoutMs(s.haproxy) + s.haproxy.inter_ms;
 /** A DOWN server needs `rise` good checks, the first within one `inter`. */
 const riseTerm = (s: ClusterSettingsSnapshot): Term => ({
   label: `HAProxy rise: (rise ${s.haproxy.rise} − 1) … rise × inter ${seconds(s.haproxy.inter_ms)}`,
@@ -669,7 +668,7 @@ export const MODEL: readonly FaultModel[] = [
       // ones. A check that still makes it under the quota puts it back for a moment, but no connection
       // opens there within the client's 1 s (a backend's start is starved too): writes come back only
       // once the quota is lifted, at HAProxy's next check. No routing phase for that reason.
-      const timeout = checkTimeout(s);
+      const timeout = checkTimeoutMs(s.haproxy);
       const fall = s.haproxy.fall;
       const stop = [
         fixed("the first of HAProxy's checks to time out begins", STARVED_CHECKS_FAIL),

@@ -11,6 +11,9 @@ export interface HaproxyConfigInput {
   settings: ClusterSettings;
 }
 
+/** `timeout check`: one inter, at least 0.5 s, so a loaded REST API is not taken for a dead one. */
+export const checkTimeoutMs = (haproxy: ClusterSettings['haproxy']): number => Math.max(haproxy.inter_ms, 500);
+
 /**
  * The course's HAProxy, with the field-tested fixes: checks on Patroni's REST API, sessions cut when
  * a server goes down, and a write port that refuses connections unless exactly one server is up
@@ -30,7 +33,7 @@ export function haproxyConfig(c: HaproxyConfigInput): string {
     '    timeout client 30m',
     '    timeout connect 2s',
     '    timeout server 30m',
-    `    timeout check ${Math.max(inter_ms, 500)}ms`,
+    `    timeout check ${checkTimeoutMs(c.settings.haproxy)}ms`,
     '',
     'listen stats',
     '    mode http',
