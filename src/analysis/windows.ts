@@ -57,12 +57,11 @@ export function measureAvailability(
       w.failed_ops++;
       if (!w.workers.includes(op.worker)) w.workers = [...w.workers, op.worker].sort();
     } else if (open) {
-      open.lastStart = op.start_ms;
       open.lastEnd = Math.max(open.lastEnd, op.end_ms);
       open.count++;
       open.workers.add(op.worker);
     } else {
-      open = { first: op, lastStart: op.start_ms, lastEnd: op.end_ms, count: 1, workers: new Set([op.worker]), lastOk };
+      open = { first: op, lastEnd: op.end_ms, count: 1, workers: new Set([op.worker]), lastOk };
     }
   }
   if (open) measured.push(edges(open, undefined, endedMs));
@@ -100,7 +99,6 @@ function closing(routed: readonly OperationRecord[], first: number): { start_ms:
 
 interface Open {
   first: OperationRecord;
-  lastStart: number;
   lastEnd: number;
   count: number;
   workers: Set<string>;
@@ -109,12 +107,10 @@ interface Open {
 
 /**
  * A window began after the last success before its first failure and ended with the success that
- * closed it: from the one's acknowledgement to the other's. Each edge's resolution is the span left
- * unsampled there, in which the write path closed or opened: between the last success's start and
- * the first failure's start, and between the last failure's start and the closing success's start
- * (an attempt begun after the path opened gets through; what it takes after that, a new connection
- * through HAProxy and its commit, is the outage as any client sees it, not doubt about it). Without
- * a success on one side, that edge is the run's own edge and carries no doubt.
+ * closed it. Each edge is known only to the span in which it can lie: a success committed somewhere
+ * between its start and its end, so the start edge lies between the last success's start and the
+ * first failure's start, and the end edge between the last failure's end and the closing success's
+ * end. Without a success on one side, that edge is the run's own edge and carries no doubt.
  */
 function edges(open: Open, next: { start_ms: number; end_ms: number } | undefined, endedMs: number): MeasuredWindow {
   const firstFail = open.first.start_ms;
@@ -122,7 +118,7 @@ function edges(open: Open, next: { start_ms: number; end_ms: number } | undefine
   const start = last === null ? firstFail : Math.min(last.end_ms, firstFail);
   const end = next ? next.end_ms : Math.max(endedMs, open.lastEnd);
   const startGap = last === null ? 0 : Math.max(0, firstFail - last.start_ms);
-  const endGap = next ? Math.max(0, next.start_ms - open.lastStart) : 0;
+  const endGap = next ? Math.max(0, next.end_ms - Math.min(open.lastEnd, next.start_ms)) : 0;
   return {
     window: {
       start_ms: round01(start),
