@@ -41,27 +41,34 @@ export function measureAvailability(
   const routed = ops.filter((op) => op.port !== 'direct');
   const measured: MeasuredWindow[] = [];
   let lastOk: OperationRecord | null = null;
+  let lastOkStart: number | null = null;
   let open: Open | null = null;
+  let closedBy: { start_ms: number; end_ms: number } | null = null;
   for (const [i, op] of routed.entries()) {
     if (op.outcome === 'ok') {
       if (open) {
-        measured.push(edges(open, closing(routed, i), endedMs));
+        closedBy = closing(routed, i);
+        measured.push(edges(open, closedBy, endedMs));
         open = null;
       }
       // Ops overlap: an earlier-started success may end after a later one.
       if (!lastOk || op.end_ms > lastOk.end_ms) lastOk = op;
-    } else if (!open && measured.length > 0 && op.start_ms < measured.at(-1)!.window.end_ms) {
+      lastOkStart = op.start_ms;
+    } else if (!open && closedBy && op.start_ms < closedBy.end_ms) {
       // Begun before the acknowledgement that ended the last window: one more failure of that outage,
-      // not a window overlapping it.
+      // not a window overlapping it. Begun after the closing success did, it blurs where the end lies.
       const w = measured.at(-1)!.window;
       w.failed_ops++;
       if (!w.workers.includes(op.worker)) w.workers = [...w.workers, op.worker].sort();
+      w.end_resolution_ms = round01(Math.max(w.end_resolution_ms, op.start_ms - closedBy.start_ms));
+      w.resolution_ms = Math.max(w.start_resolution_ms, w.end_resolution_ms);
     } else if (open) {
       open.lastEnd = Math.max(open.lastEnd, op.end_ms);
+      open.lastStart = op.start_ms;
       open.count++;
       open.workers.add(op.worker);
     } else {
-      open = { first: op, lastEnd: op.end_ms, count: 1, workers: new Set([op.worker]), lastOk };
+      open = { first: op, lastStart: op.start_ms, lastEnd: op.end_ms, count: 1, workers: new Set([op.worker]), lastOk, lastOkStart };
     }
   }
   if (open) measured.push(edges(open, undefined, endedMs));
@@ -99,26 +106,31 @@ function closing(routed: readonly OperationRecord[], first: number): { start_ms:
 
 interface Open {
   first: OperationRecord;
+  /** Start of the latest failure in it (ops are taken in start order). */
+  lastStart: number;
   lastEnd: number;
   count: number;
   workers: Set<string>;
   lastOk: OperationRecord | null;
+  lastOkStart: number | null;
 }
 
 /**
  * A window began after the last success before its first failure and ended with the success that
- * closed it. Each edge is known only to the span in which it can lie: a success committed somewhere
- * between its start and its end, so the start edge lies between the last success's start and the
- * first failure's start, and the end edge between the last failure's end and the closing success's
- * end. Without a success on one side, that edge is the run's own edge and carries no doubt.
+ * closed it. Its edges are acknowledgements, known exactly; what is not known is how much sooner one
+ * could have come had a client tried in between. A client's attempt succeeds or fails by when it
+ * starts, so each edge is known to the gap between the starts either side of it: the last success's
+ * and the first failure's, and the last failure's and the closing success's. The writers keep
+ * starting attempts while earlier ones hang, so these gaps stay near the load's interval through an
+ * outage. Without a success on one side, that edge is the run's own edge and carries no doubt.
  */
 function edges(open: Open, next: { start_ms: number; end_ms: number } | undefined, endedMs: number): MeasuredWindow {
   const firstFail = open.first.start_ms;
   const last = open.lastOk;
   const start = last === null ? firstFail : Math.min(last.end_ms, firstFail);
   const end = next ? next.end_ms : Math.max(endedMs, open.lastEnd);
-  const startGap = last === null ? 0 : Math.max(0, firstFail - last.start_ms);
-  const endGap = next ? Math.max(0, next.end_ms - Math.min(open.lastEnd, next.start_ms)) : 0;
+  const startGap = open.lastOkStart === null ? 0 : Math.max(0, firstFail - open.lastOkStart);
+  const endGap = next ? Math.max(0, next.start_ms - open.lastStart) : 0;
   return {
     window: {
       start_ms: round01(start),

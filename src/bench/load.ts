@@ -25,6 +25,7 @@ async function measure(pg: ScratchPostgres, label: string, shape: Pick<LoadOptio
       op_timeout_ms: 2000,
       connect_timeout_ms: 2000,
       backoff: { initial_ms: 50, max_ms: 1000 },
+      max_in_flight: 1,
     },
     { write: pg.endpoint, read: pg.endpoint, credentials: pg.credentials, nodeByAddress: { [pg.endpoint.host]: 'scratch' } },
     history,

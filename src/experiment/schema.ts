@@ -94,6 +94,7 @@ export interface LoadSpec {
   op_timeout_ms: number;
   connect_timeout_ms: number;
   backoff: { initial_ms: number; max_ms: number };
+  max_in_flight: number;
   /** Load runs this long before the first step. */
   warmup_ms: number;
   /** And this long after the last step. */
@@ -477,6 +478,11 @@ const loadSchema = z
       .describe(
         'Reconnect delay after a failed operation, doubling up to max; the next attempt is the first of the worker\'s own slots after it. The default, a fifth of the default load interval, keeps each writer on every slot through an outage whose failures come back within 40 ms (a reset takes 1–20 ms), so the staggered writers keep its edges to about 12.5 ms; a max of a whole interval or more makes every writer skip every other slot (the slots alone already keep a worker to its rate).',
       ),
+    max_in_flight: count(1)
+      .default(20)
+      .describe(
+        "Attempts one worker may have going at once. A worker starts each slot's attempt while earlier ones still hang connecting (HAProxy holds a connection for a second before retrying a server that refused), so an outage's end is seen when it happens, not when the hung connections give up; the default keeps every slot of a 20/s worker through the default 1 s connect timeout. No attempt starts while the worker's own query is unanswered, so a stalled server is never given more than one query per worker.",
+      ),
     warmup: duration().prefault('3s').describe('Load runs this long before the first step.'),
     cooldown: duration().prefault('5s').describe('Load runs this long after the last step.'),
   })
@@ -489,6 +495,7 @@ const loadSchema = z
       op_timeout_ms: l.op_timeout,
       connect_timeout_ms: l.connect_timeout,
       backoff: { initial_ms: l.backoff.initial, max_ms: l.backoff.max },
+      max_in_flight: l.max_in_flight,
       warmup_ms: l.warmup,
       cooldown_ms: l.cooldown,
     }),

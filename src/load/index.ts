@@ -41,6 +41,7 @@ export function startLoad(opts: LoadOptions, target: LoadTarget, history: Histor
           op_timeout_ms: opts.op_timeout_ms,
           connect_timeout_ms: opts.connect_timeout_ms,
           backoff: opts.backoff,
+          max_in_flight: opts.max_in_flight,
         },
         history,
         () => count++,

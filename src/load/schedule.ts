@@ -11,29 +11,39 @@ export function backoffMs(failures: number, backoff: BackoffSpec): number {
   return Math.min(backoff.initial_ms * 2 ** (failures - 1), backoff.max_ms);
 }
 
-export interface NextStartInput {
-  /** When the attempt that just ended was planned to start. */
-  planned_ms: number;
-  ended_ms: number;
-  interval_ms: number;
-  /** Consecutive failures including the attempt that just ended; 0 after a success. */
+export interface MayStartInput {
+  now_ms: number;
+  /** Attempts of the worker not yet recorded. */
+  in_flight: number;
+  /** Of those, the ones waiting for a query's answer. */
+  querying: number;
+  max_in_flight: number;
+  /** Consecutive failures, in the order attempts ended; 0 after a success. */
   failures: number;
+  last_fail_end_ms: number;
   backoff: BackoffSpec;
 }
 
 /**
- * When the next attempt starts: the first of the worker's own slots (`interval_ms` apart) not before
- * the attempt ended and, after failures, its backoff from that end (capped at `backoff.max_ms`, so an
- * outage is still sampled at least that often unless the rate is slower). Slots an overrunning
- * attempt missed are skipped, not made up in a burst (a burst would crowd a recovering server and
- * blur when it came back). Keeping to its own grid keeps a worker's offset from the others: an
- * outage ends every worker's attempt at once, and restarting each from there would leave them in
- * step, sampling the outage's edges no finer than one of them alone.
+ * Whether a slot's attempt starts: not while the worker's own query is unanswered (a query holds a
+ * backend, and the stalled one samples the server's return), not beyond max_in_flight connecting,
+ * and not within the backoff after the last failure.
  */
-export function nextStart(s: NextStartInput): number {
-  const earliest = Math.max(s.planned_ms + s.interval_ms, s.ended_ms + backoffMs(s.failures, s.backoff));
-  if (s.interval_ms <= 0) return earliest;
-  return s.planned_ms + Math.ceil((earliest - s.planned_ms) / s.interval_ms) * s.interval_ms;
+export function mayStart(s: MayStartInput): boolean {
+  if (s.querying > 0 || s.in_flight >= s.max_in_flight) return false;
+  return s.now_ms >= s.last_fail_end_ms + backoffMs(s.failures, s.backoff);
+}
+
+/**
+ * The worker's next slot after `planned_ms`: `interval_ms` on, or the first of its own slots not
+ * already past when the worker ran late. Missed slots are skipped, not made up in a burst (a burst
+ * would crowd a recovering server and blur when it came back), and keeping to its own grid keeps a
+ * worker's offset from the others, so that together they sample more finely than any one of them.
+ */
+export function nextSlot(planned_ms: number, interval_ms: number, now_ms: number): number {
+  const next = planned_ms + interval_ms;
+  if (next > now_ms) return next;
+  return planned_ms + Math.floor((now_ms - planned_ms) / interval_ms + 1) * interval_ms;
 }
 
 /**
@@ -66,6 +76,7 @@ export function validateLoadOptions(opts: LoadOptions): void {
   for (const key of ['op_timeout_ms', 'connect_timeout_ms'] as const) {
     if (!(Number.isFinite(opts[key]) && opts[key] > 0)) problems.push(`${key} must be positive`);
   }
+  if (!(Number.isInteger(opts.max_in_flight) && opts.max_in_flight >= 1)) problems.push('max_in_flight must be a whole number ≥ 1');
   const b = opts.backoff;
   if (!(Number.isFinite(b.initial_ms) && b.initial_ms > 0)) problems.push('backoff.initial_ms must be positive');
   if (!(Number.isFinite(b.max_ms) && b.max_ms >= b.initial_ms)) problems.push('backoff.max_ms must be ≥ initial_ms');

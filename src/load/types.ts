@@ -24,6 +24,8 @@ export interface LoadOptions {
   op_timeout_ms: number;
   connect_timeout_ms: number;
   backoff: BackoffSpec;
+  /** Attempts one worker may have going at once while earlier ones hang connecting. */
+  max_in_flight: number;
 }
 
 export interface LoadTarget {

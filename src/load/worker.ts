@@ -1,8 +1,8 @@
 import type { History } from '../history/store.js';
 import type { OperationRecord, Port } from '../history/types.js';
 import { classifyConnectError, classifyQueryError, classifyTimeout, resolveNode, type Classified } from './classify.js';
-import { PgConnection } from './connection.js';
-import { nextStart } from './schedule.js';
+import { PgConnection, type Settled } from './connection.js';
+import { backoffMs, mayStart, nextSlot } from './schedule.js';
 import { INSERT_SQL, READ_SQL } from './table.js';
 import type { BackoffSpec, DbCredentials, Endpoint } from './types.js';
 
@@ -21,6 +21,8 @@ export interface WorkerConfig {
   op_timeout_ms: number;
   connect_timeout_ms: number;
   backoff: BackoffSpec;
+  /** Attempts a worker may have going at once (1 at rate 'max'). */
+  max_in_flight: number;
 }
 
 interface WriteRow {
@@ -35,9 +37,22 @@ interface ReadRow extends WriteRow {
 /**
  * One client doing one kind of operation on a schedule until stopped. Every attempt becomes exactly
  * one OperationRecord; nothing a server or the network does makes it throw.
+ *
+ * A slot's attempt starts even while earlier attempts are still connecting (up to max_in_flight of
+ * them): behind HAProxy a connection can hang for its whole connect timeout (the 1 s turn-around
+ * before a retry to a server that refused), and a worker that waited for it would leave that second
+ * unsampled, blind to the moment the new primary took connections. A query holds a server backend,
+ * so none starts while one of the worker's own is unanswered: a server that stalls its queries is
+ * sampled by the stalled query, which returns the moment the server does.
  */
 export class Worker {
-  private conn: PgConnection | null = null;
+  /** A connection kept for the next attempt; more are opened only while attempts overlap. */
+  private idle: PgConnection | null = null;
+  private readonly running = new Set<Promise<void>>();
+  private readonly closing = new Set<Promise<void>>();
+  private querying = 0;
+  private failures = 0;
+  private lastFailEnd = -Infinity;
   private stopping = false;
   private wake: (() => void) | null = null;
   private seq = 0;
@@ -48,36 +63,59 @@ export class Worker {
     private readonly onRecord: () => void,
   ) {}
 
-  /** Resolves after stop() once the last attempt is recorded and the connection is closed. */
+  /** Resolves after stop() once the last attempt is recorded and every connection is closed. */
   async run(): Promise<void> {
-    let planned = this.cfg.first_ms;
-    let failures = 0;
+    const { cfg } = this;
+    let planned = cfg.first_ms;
     try {
       for (;;) {
         await this.sleepUntil(planned);
         if (this.stopping) break;
-        const rec = await this.attempt();
-        this.history.add(rec);
-        this.onRecord();
-        failures = rec.outcome === 'ok' ? 0 : failures + 1;
-        planned = nextStart({
-          planned_ms: planned,
-          ended_ms: rec.end_ms,
-          interval_ms: this.cfg.interval_ms,
-          failures,
-          backoff: this.cfg.backoff,
+        const now = this.history.now();
+        const start = mayStart({
+          now_ms: now,
+          in_flight: this.running.size,
+          querying: this.querying,
+          max_in_flight: cfg.interval_ms > 0 ? cfg.max_in_flight : 1,
+          failures: this.failures,
+          last_fail_end_ms: this.lastFailEnd,
+          backoff: cfg.backoff,
         });
+        const launched = start ? this.launch() : null;
+        if (cfg.interval_ms > 0) {
+          planned = nextSlot(planned, cfg.interval_ms, this.history.now());
+        } else {
+          // Back to back: the next attempt follows this one, after its backoff if it failed.
+          await launched;
+          planned = this.history.now() + backoffMs(this.failures, cfg.backoff);
+        }
       }
+      await Promise.all(this.running);
     } finally {
-      const c = this.conn;
-      this.conn = null;
-      await c?.close(Math.min(this.cfg.op_timeout_ms, 1000));
+      const c = this.idle;
+      this.idle = null;
+      await Promise.all([c?.close(Math.min(cfg.op_timeout_ms, 1000)), ...this.closing]);
     }
   }
 
   stop(): void {
     this.stopping = true;
     this.wake?.();
+  }
+
+  private launch(): Promise<void> {
+    const p = this.attempt().then((rec) => {
+      this.history.add(rec);
+      this.onRecord();
+      if (rec.outcome === 'ok') this.failures = 0;
+      else {
+        this.failures++;
+        this.lastFailEnd = Math.max(this.lastFailEnd, rec.end_ms);
+      }
+    });
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+    return p;
   }
 
   private sleepUntil(t_ms: number): Promise<void> {
@@ -96,9 +134,25 @@ export class Worker {
     });
   }
 
-  private dropConnection(): void {
-    this.conn?.destroy();
-    this.conn = null;
+  /** The kept connection if it is still good, else a new one. */
+  private async connection(): Promise<Settled<PgConnection>> {
+    const kept = this.idle;
+    this.idle = null;
+    if (kept?.usable) return { kind: 'ok', value: kept };
+    kept?.destroy();
+    const { cfg } = this;
+    return PgConnection.open(cfg.endpoint, cfg.credentials, `patroni-drill ${cfg.name}`, cfg.connect_timeout_ms);
+  }
+
+  /** Keeps one connection for the next attempt; those overlapping attempts opened are closed. */
+  private release(conn: PgConnection): void {
+    if (!this.idle && !this.stopping) {
+      this.idle = conn;
+      return;
+    }
+    const p = conn.close(Math.min(this.cfg.op_timeout_ms, 1000));
+    this.closing.add(p);
+    void p.finally(() => this.closing.delete(p));
   }
 
   private async attempt(): Promise<OperationRecord> {
@@ -121,28 +175,22 @@ export class Worker {
     };
 
     let sent = false;
+    let conn: PgConnection | null = null;
     try {
-      if (!this.conn?.usable) {
-        this.dropConnection();
-        const opened = await PgConnection.open(
-          cfg.endpoint,
-          cfg.credentials,
-          `patroni-drill ${cfg.name}`,
-          cfg.connect_timeout_ms,
-        );
-        if (opened.kind === 'timeout') return fail(classifyTimeout('connect', cfg.op, cfg.connect_timeout_ms));
-        if (opened.kind === 'error') return fail(classifyConnectError(opened.error));
-        this.conn = opened.value;
-      }
+      const opened = await this.connection();
+      if (opened.kind === 'timeout') return fail(classifyTimeout('connect', cfg.op, cfg.connect_timeout_ms));
+      if (opened.kind === 'error') return fail(classifyConnectError(opened.error));
+      conn = opened.value;
 
       sent = true;
       const query =
         cfg.op === 'write' ? { text: INSERT_SQL, values: [rec.key, cfg.name] } : { text: READ_SQL };
-      const res = await this.conn.query<ReadRow>(query, cfg.op_timeout_ms);
+      this.querying++;
+      const res = await conn.query<ReadRow>(query, cfg.op_timeout_ms).finally(() => this.querying--);
       if (res.kind !== 'ok') {
         // Whatever the error, a fresh connection is the safer next step: after a read-only error it
         // may reach the new leader, after a timeout the old one is gone.
-        this.dropConnection();
+        conn.destroy();
         return fail(
           res.kind === 'timeout'
             ? classifyTimeout('query', cfg.op, cfg.op_timeout_ms)
@@ -151,6 +199,7 @@ export class Worker {
       }
 
       rec.end_ms = this.history.now();
+      this.release(conn);
       const row = res.value.rows[0];
       if (row?.id != null) rec.id = Number(row.id);
       const node = resolveNode(row?.addr, cfg.nodeByAddress);
@@ -159,7 +208,7 @@ export class Worker {
       return rec;
     } catch (err) {
       // Not a server's answer but a client-side surprise: doubt for a write that may have gone out.
-      this.dropConnection();
+      conn?.destroy();
       const message = err instanceof Error ? err.message : String(err);
       return fail({
         outcome: sent && cfg.op === 'write' ? 'indeterminate' : 'failed',

@@ -56,6 +56,7 @@ describe('load generator against a real PostgreSQL 15', () => {
         op_timeout_ms: OP_TIMEOUT_MS,
         connect_timeout_ms: OP_TIMEOUT_MS,
         backoff: { initial_ms: 50, max_ms: 400 },
+        max_in_flight: 20,
       },
       {
         write: server.endpoint,
@@ -98,6 +99,15 @@ describe('load generator against a real PostgreSQL 15', () => {
     expect(frozen.some((r) => r.outcome === 'ok')).toBe(false);
     expect(frozenWrites.some((r) => r.outcome === 'indeterminate' && r.error?.class === 'timeout')).toBe(true);
     expect(frozenWrites.some((r) => r.outcome === 'failed' && r.error?.class === 'connect_timeout')).toBe(true);
+    // While connections hang, each worker keeps starting its slots (the frozen server's end would
+    // otherwise go unseen for a whole connect timeout), but never a second query.
+    const overlapping = (cls: string) =>
+      ['writer-1', 'writer-2'].some((w) => {
+        const hung = frozenWrites.filter((r) => r.worker === w && r.error?.class === cls);
+        return hung.some((a) => hung.some((b) => a !== b && a.start_ms < b.start_ms && b.start_ms < a.end_ms));
+      });
+    expect(overlapping('connect_timeout')).toBe(true);
+    expect(overlapping('timeout')).toBe(false);
     // A timed-out operation ends when the client gives up, not when the server wakes.
     for (const r of frozen.filter((x) => x.error?.class === 'timeout' || x.error?.class === 'connect_timeout')) {
       expect(r.end_ms - r.start_ms).toBeLessThan(2 * OP_TIMEOUT_MS);

@@ -44,7 +44,24 @@ describe('unavailability windows', () => {
     ];
     const windows = analyse(run(history, null, { ended_ms: 8000 })).writes.windows;
     expect(windows).toHaveLength(1);
-    expect(windows[0]).toMatchObject({ end_ms: 6771.3, end_resolution_ms: 288.4, failed_ops: 2 });
+    // The end lies between writer-2's start (the first success) and writer-1's refusal begun 110 ms
+    // after it.
+    expect(windows[0]).toMatchObject({ end_ms: 6771.3, end_resolution_ms: 110.1, failed_ops: 2 });
+  });
+
+  it('knows the end to the gap between starts while earlier connections still hang', () => {
+    // Recorded at a leader stop: connections begun before HAProxy routed to the new primary hung for
+    // the whole 1 s connect timeout; the writers kept starting attempts 12.5 ms apart meanwhile.
+    const history = [
+      write('w1', 4600),
+      write('w2', 4612.5, 'failed', { end_ms: 4620 }),
+      write('w3', 4625, 'failed', { end_ms: 5625, error: { class: 'connect_timeout', message: 'no connection within 1000 ms' } }),
+      write('w4', 4637.5, 'failed', { end_ms: 5637.5, error: { class: 'connect_timeout', message: 'no connection within 1000 ms' } }),
+      write('w1', 4650, 'ok', { end_ms: 4722 }),
+      write('w2', 4662.5, 'ok', { end_ms: 4731 }),
+    ];
+    const [w] = analyse(run(history, null, { ended_ms: 8000 })).writes.windows;
+    expect(w).toMatchObject({ start_ms: 4602, end_ms: 4722, start_resolution_ms: 12.5, end_resolution_ms: 12.5, failed_ops: 3 });
   });
 
   it('keeps separate outages apart, and does not join two workers\' failures while the other one wrote', () => {

@@ -4,7 +4,8 @@ import {
   firstStart,
   intervalMs,
   loadIntervalMs,
-  nextStart,
+  mayStart,
+  nextSlot,
   validateLoadOptions,
 } from '../../../src/load/schedule.js';
 import type { LoadOptions } from '../../../src/load/types.js';
@@ -25,54 +26,50 @@ describe('backoffMs', () => {
   });
 });
 
-describe('nextStart', () => {
-  it('keeps to the slots while attempts are quick', () => {
-    expect(nextStart({ planned_ms: 1000, ended_ms: 1003, interval_ms: 50, failures: 0, backoff })).toBe(1050);
+describe('nextSlot', () => {
+  it('keeps to the slots while the worker is on time', () => {
+    expect(nextSlot(1000, 50, 1003)).toBe(1050);
   });
 
-  it('after a late attempt takes its next own slot, skipping the missed ones instead of bursting', () => {
-    // The attempt overran four slots (1050..1200): the next is the slot after it ended...
-    const next = nextStart({ planned_ms: 1000, ended_ms: 1230, interval_ms: 50, failures: 0, backoff });
+  it('after running late takes its next own slot, skipping the missed ones instead of bursting', () => {
+    // The worker was held up past four slots (1050..1200): the next is its first slot after that...
+    const next = nextSlot(1000, 50, 1230);
     expect(next).toBe(1250);
-    // ...and the one after is the slot after that, not the missed ones one after the other.
-    expect(nextStart({ planned_ms: next, ended_ms: 1252, interval_ms: 50, failures: 0, backoff })).toBe(1300);
+    // ...and the one after follows on the grid, not the missed ones one after the other.
+    expect(nextSlot(next, 50, 1252)).toBe(1300);
+    // A slot exactly now is already taken.
+    expect(nextSlot(1000, 50, 1100)).toBe(1150);
   });
 
-  it('keeps staggered workers apart when one outage ends their attempts at the same instant', () => {
-    // Four writers 12.5 ms apart, each failing at 2000 (HAProxy closed every connection at once).
-    const starts = [0, 12.5, 25, 37.5].map((offset) => nextStart({ planned_ms: 1000 + offset, ended_ms: 2000, interval_ms: 50, failures: 1, backoff }));
-    expect(starts).toEqual([2050, 2062.5, 2075, 2087.5]);
+  it('keeps staggered workers apart when one stall held them all up', () => {
+    const next = [0, 12.5, 25, 37.5].map((offset) => nextSlot(1000 + offset, 50, 2000));
+    expect(next).toEqual([2050, 2012.5, 2025, 2037.5]);
+  });
+});
+
+describe('mayStart', () => {
+  const at = { now_ms: 1000, in_flight: 0, querying: 0, max_in_flight: 20, failures: 0, last_fail_end_ms: -Infinity, backoff };
+
+  it('starts a slot while earlier attempts are still connecting, up to max_in_flight', () => {
+    expect(mayStart({ ...at, in_flight: 19 })).toBe(true);
+    expect(mayStart({ ...at, in_flight: 20 })).toBe(false);
   });
 
-  it('back to back at max rate', () => {
-    expect(nextStart({ planned_ms: 10, ended_ms: 10.4, interval_ms: 0, failures: 0, backoff })).toBe(10.4);
+  it('never while one of its queries is unanswered', () => {
+    expect(mayStart({ ...at, in_flight: 1, querying: 1 })).toBe(false);
   });
 
-  it('backs off from the end of a failed attempt, doubling up to max', () => {
-    const ends = [1, 2, 3, 4, 5].map((failures) =>
-      nextStart({ planned_ms: 1000, ended_ms: 1001, interval_ms: 10, failures, backoff }),
-    );
-    // On the worker's own 10 ms grid: the first slot after each backoff.
-    expect(ends).toEqual([1060, 1110, 1210, 1410, 1410]);
+  it('backs off from the end of the last failure, doubling up to max', () => {
+    // backoff 50..400: after 3 failures ending at 900 the next start is allowed from 1100.
+    expect(mayStart({ ...at, failures: 3, last_fail_end_ms: 900, now_ms: 1099 })).toBe(false);
+    expect(mayStart({ ...at, failures: 3, last_fail_end_ms: 900, now_ms: 1100 })).toBe(true);
+    expect(mayStart({ ...at, failures: 9, last_fail_end_ms: 900, now_ms: 1300 })).toBe(true);
   });
 
-  it("with the default backoff a writer keeps every slot through an outage of quick resets; a max of one interval skips every other slot once reached", () => {
-    // Resets that come back after 20 ms, as HAProxy's did with no server up.
-    const slots = (initial_ms: number, max_ms: number) => {
-      const out = [1000];
-      for (let failures = 1; failures <= 4; failures++) out.push(nextStart({ planned_ms: out.at(-1)!, ended_ms: out.at(-1)! + 20, interval_ms: 50, failures, backoff: { initial_ms, max_ms } }));
-      return out;
-    };
-    expect(slots(5, 10)).toEqual([1000, 1050, 1100, 1150, 1200]);
-    expect(slots(10, 50)).toEqual([1000, 1050, 1100, 1200, 1300]);
-  });
-
-  it('a slow rate is not made faster by a short backoff', () => {
-    expect(nextStart({ planned_ms: 0, ended_ms: 2, interval_ms: 1000, failures: 1, backoff })).toBe(1000);
-  });
-
-  it('a success right after failures goes back to the slots', () => {
-    expect(nextStart({ planned_ms: 1401, ended_ms: 1402, interval_ms: 50, failures: 0, backoff })).toBe(1451);
+  it('with the default backoff a writer keeps every slot through an outage of quick resets', () => {
+    // Resets that come back 20 ms after each 50 ms slot, as HAProxy's did with no server up.
+    const def = { initial_ms: 5, max_ms: 10 };
+    expect(mayStart({ ...at, backoff: def, failures: 8, last_fail_end_ms: 1000 - 30, now_ms: 1000 })).toBe(true);
   });
 });
 
@@ -90,6 +87,7 @@ const valid: LoadOptions = {
   op_timeout_ms: 1000,
   connect_timeout_ms: 1000,
   backoff,
+  max_in_flight: 20,
 };
 
 describe('loadIntervalMs', () => {
@@ -115,6 +113,7 @@ describe('validateLoadOptions', () => {
     ['zero timeout', { ...valid, op_timeout_ms: 0 }],
     ['backoff max below initial', { ...valid, backoff: { initial_ms: 100, max_ms: 50 } }],
     ['zero backoff', { ...valid, backoff: { initial_ms: 0, max_ms: 50 } }],
+    ['no attempt in flight', { ...valid, max_in_flight: 0 }],
   ])('rejects %s', (_name, opts) => {
     expect(() => validateLoadOptions(opts)).toThrow(/invalid load options/);
   });
