@@ -476,7 +476,7 @@ const loadSchema = z
         }
       })
       .describe(
-        'Reconnect delay after a failed operation, doubling up to max; the next attempt is the first of the worker\'s own slots after it. The default, a fifth of the default load interval, keeps each writer on every slot through an outage whose failures come back within 40 ms (a reset takes 1–20 ms), so the staggered writers keep its edges to about 12.5 ms; a max of a whole interval or more makes every writer skip every other slot (the slots alone already keep a worker to its rate).',
+        'Reconnect delay after a failed operation, doubling up to max: an attempt due within it waits for its end. The default, a fifth of the default load interval, is short enough that a writer keeps every slot through an outage of quick refusals, so the staggered writers keep its edges to about 12.5 ms.',
       ),
     max_in_flight: count(1)
       .default(20)

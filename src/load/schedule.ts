@@ -12,26 +12,19 @@ export function backoffMs(failures: number, backoff: BackoffSpec): number {
 }
 
 export interface MayStartInput {
-  now_ms: number;
   /** Attempts of the worker not yet recorded. */
   in_flight: number;
   /** Of those, the ones waiting for a query's answer. */
   querying: number;
   max_in_flight: number;
-  /** Consecutive failures, in the order attempts ended; 0 after a success. */
-  failures: number;
-  last_fail_end_ms: number;
-  backoff: BackoffSpec;
 }
 
 /**
  * Whether a slot's attempt starts: not while the worker's own query is unanswered (a query holds a
- * backend, and the stalled one samples the server's return), not beyond max_in_flight connecting,
- * and not within the backoff after the last failure.
+ * backend, and the stalled one samples the server's return), and not beyond max_in_flight connecting.
  */
 export function mayStart(s: MayStartInput): boolean {
-  if (s.querying > 0 || s.in_flight >= s.max_in_flight) return false;
-  return s.now_ms >= s.last_fail_end_ms + backoffMs(s.failures, s.backoff);
+  return s.querying === 0 && s.in_flight < s.max_in_flight;
 }
 
 /**

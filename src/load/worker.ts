@@ -70,16 +70,14 @@ export class Worker {
     try {
       for (;;) {
         await this.sleepUntil(planned);
+        // A slot due within the backoff after a failure waits for its end rather than being skipped:
+        // skipping would thin the sampling exactly where the outage ends.
+        await this.sleepUntil(this.lastFailEnd + backoffMs(this.failures, cfg.backoff));
         if (this.stopping) break;
-        const now = this.history.now();
         const start = mayStart({
-          now_ms: now,
           in_flight: this.running.size,
           querying: this.querying,
           max_in_flight: cfg.interval_ms > 0 ? cfg.max_in_flight : 1,
-          failures: this.failures,
-          last_fail_end_ms: this.lastFailEnd,
-          backoff: cfg.backoff,
         });
         const launched = start ? this.launch() : null;
         if (cfg.interval_ms > 0) {

@@ -48,7 +48,7 @@ describe('nextSlot', () => {
 });
 
 describe('mayStart', () => {
-  const at = { now_ms: 1000, in_flight: 0, querying: 0, max_in_flight: 20, failures: 0, last_fail_end_ms: -Infinity, backoff };
+  const at = { in_flight: 0, querying: 0, max_in_flight: 20 };
 
   it('starts a slot while earlier attempts are still connecting, up to max_in_flight', () => {
     expect(mayStart({ ...at, in_flight: 19 })).toBe(true);
@@ -57,19 +57,6 @@ describe('mayStart', () => {
 
   it('never while one of its queries is unanswered', () => {
     expect(mayStart({ ...at, in_flight: 1, querying: 1 })).toBe(false);
-  });
-
-  it('backs off from the end of the last failure, doubling up to max', () => {
-    // backoff 50..400: after 3 failures ending at 900 the next start is allowed from 1100.
-    expect(mayStart({ ...at, failures: 3, last_fail_end_ms: 900, now_ms: 1099 })).toBe(false);
-    expect(mayStart({ ...at, failures: 3, last_fail_end_ms: 900, now_ms: 1100 })).toBe(true);
-    expect(mayStart({ ...at, failures: 9, last_fail_end_ms: 900, now_ms: 1300 })).toBe(true);
-  });
-
-  it('with the default backoff a writer keeps every slot through an outage of quick resets', () => {
-    // Resets that come back 20 ms after each 50 ms slot, as HAProxy's did with no server up.
-    const def = { initial_ms: 5, max_ms: 10 };
-    expect(mayStart({ ...at, backoff: def, failures: 8, last_fail_end_ms: 1000 - 30, now_ms: 1000 })).toBe(true);
   });
 });
 
