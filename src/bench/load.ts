@@ -18,7 +18,7 @@ function percentile(sorted: number[], p: number): number {
 async function measure(pg: ScratchPostgres, label: string, shape: Pick<LoadOptions, 'writers' | 'readers'>): Promise<void> {
   await prepareTable(pg.endpoint, pg.credentials);
   const history = new History();
-  const load = startLoad(
+  const load = await startLoad(
     {
       ...shape,
       rw_readers: { count: 0, rate: 'max' },

@@ -127,7 +127,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     ledger = new FaultLedger(driver, access);
 
     observers = startObservers(access, history);
-    load = startLoad(exp.load, { write: access.write, read: access.read, credentials: access.app, nodeByAddress: access.nodeByAddress }, history);
+    load = await startLoad(exp.load, { write: access.write, read: access.read, credentials: access.app, nodeByAddress: access.nodeByAddress }, history);
     const loadStart = history.now();
     say(`load running (${exp.load.writers.count} writer(s), ${exp.load.readers.count} reader(s)); warm-up ${exp.load.warmup_ms / 1000} s`);
     await sleep(exp.load.warmup_ms, signal);

@@ -26,6 +26,14 @@ export class History {
     this.t0_wall = new Date(Date.now() - (performance.now() - t0)).toISOString();
   }
 
+  /**
+   * t = 0 on the clock every thread of this process shares (performance.timeOrigin + now(), which
+   * agree across threads to well under 1 ms), for a thread that records on this history's axis.
+   */
+  get origin_ms(): number {
+    return performance.timeOrigin + this.t0;
+  }
+
   get error(): Error | null {
     return this.writeError;
   }
@@ -41,7 +49,7 @@ export class History {
 
   /** Monotonic ms since the run started, at 0.1 ms precision. */
   now(): number {
-    return Math.round((performance.now() - this.t0) * 10) / 10;
+    return sinceOrigin(this.origin_ms);
   }
 
   toFile(dir: string): void {
@@ -74,6 +82,11 @@ export class History {
     this.writeError = new Error(`writing ${HISTORY_FILE} failed: ${err.message}`);
     for (const l of this.errorListeners) l(this.writeError);
   }
+}
+
+/** Monotonic ms since `origin_ms` (History.origin_ms), at 0.1 ms precision, in any thread. */
+export function sinceOrigin(origin_ms: number): number {
+  return Math.round((performance.timeOrigin + performance.now() - origin_ms) * 10) / 10;
 }
 
 export async function readHistory(file: string): Promise<HistoryRecord[]> {

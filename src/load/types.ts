@@ -1,6 +1,7 @@
 /** What the runner hands the load generator, and what it gets back. */
 
 import type { DbCredentials, Endpoint } from '../cluster/types.js';
+import type { OperationRecord } from '../history/types.js';
 
 export type { DbCredentials, Endpoint };
 
@@ -34,6 +35,12 @@ export interface LoadTarget {
   credentials: DbCredentials;
   /** inet_server_addr() text → node name, to record which member served an operation */
   nodeByAddress: Record<string, string>;
+}
+
+/** Where workers read the run's clock and leave their records. */
+export interface OpSink {
+  now(): number;
+  add(record: OperationRecord): void;
 }
 
 export interface LoadHandle {

@@ -1,10 +1,9 @@
-import type { History } from '../history/store.js';
 import type { OperationRecord, Port } from '../history/types.js';
 import { classifyConnectError, classifyQueryError, classifyTimeout, resolveNode, type Classified } from './classify.js';
 import { PgConnection, type Settled } from './connection.js';
 import { backoffMs, mayStart, nextSlot } from './schedule.js';
 import { INSERT_SQL, READ_SQL } from './table.js';
-import type { BackoffSpec, DbCredentials, Endpoint } from './types.js';
+import type { BackoffSpec, DbCredentials, Endpoint, OpSink } from './types.js';
 
 export interface WorkerConfig {
   /** e.g. "writer-1", "reader-2", "rw-reader-1" */
@@ -59,8 +58,7 @@ export class Worker {
 
   constructor(
     private readonly cfg: WorkerConfig,
-    private readonly history: History,
-    private readonly onRecord: () => void,
+    private readonly sink: OpSink,
   ) {}
 
   /** Resolves after stop() once the last attempt is recorded and every connection is closed. */
@@ -81,11 +79,11 @@ export class Worker {
         });
         const launched = start ? this.launch() : null;
         if (cfg.interval_ms > 0) {
-          planned = nextSlot(planned, cfg.interval_ms, this.history.now());
+          planned = nextSlot(planned, cfg.interval_ms, this.sink.now());
         } else {
-          // Back to back: the next attempt follows this one, after its backoff if it failed.
+          // Back to back: the next attempt follows this one (after the backoff above if it failed).
           await launched;
-          planned = this.history.now() + backoffMs(this.failures, cfg.backoff);
+          planned = this.sink.now();
         }
       }
       await Promise.all(this.running);
@@ -103,8 +101,7 @@ export class Worker {
 
   private launch(): Promise<void> {
     const p = this.attempt().then((rec) => {
-      this.history.add(rec);
-      this.onRecord();
+      this.sink.add(rec);
       if (rec.outcome === 'ok') this.failures = 0;
       else {
         this.failures++;
@@ -117,7 +114,7 @@ export class Worker {
   }
 
   private sleepUntil(t_ms: number): Promise<void> {
-    const delay = t_ms - this.history.now();
+    const delay = t_ms - this.sink.now();
     if (delay <= 0 || this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -160,13 +157,13 @@ export class Worker {
       worker: cfg.name,
       op: cfg.op,
       port: cfg.port,
-      start_ms: this.history.now(),
+      start_ms: this.sink.now(),
       end_ms: 0,
       outcome: 'ok',
     };
     if (cfg.op === 'write') rec.key = `${cfg.run_tag}-${cfg.name}-${++this.seq}`;
     const fail = (c: Classified): OperationRecord => {
-      rec.end_ms = this.history.now();
+      rec.end_ms = this.sink.now();
       rec.outcome = c.outcome;
       rec.error = c.error;
       return rec;
@@ -196,7 +193,7 @@ export class Worker {
         );
       }
 
-      rec.end_ms = this.history.now();
+      rec.end_ms = this.sink.now();
       this.release(conn);
       const row = res.value.rows[0];
       if (row?.id != null) rec.id = Number(row.id);

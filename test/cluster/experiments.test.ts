@@ -31,7 +31,9 @@ describe('experiments on a real local cluster', () => {
     const w = results.analysis.writes;
     expect(w.windows.length).toBeGreaterThanOrEqual(1);
     expect(w.windows[0]!.duration_ms).toBeGreaterThan(500);
-    expect(w.resolution_ms).toBeLessThanOrEqual(200);
+    // Writers start an attempt every 12.5 ms between them, also while earlier ones hang; the rest is
+    // the runner's own scheduling on a busy 2-core machine (12–60 ms measured at both edges).
+    expect(w.resolution_ms).toBeLessThanOrEqual(100);
     expect(w.acknowledged).toBeGreaterThan(200);
     expect(w.lost).toBe(0);
     expect(results.analysis.leader_changes.length).toBeGreaterThanOrEqual(1);

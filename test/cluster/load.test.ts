@@ -48,7 +48,7 @@ describe('load generator against a real PostgreSQL 15', () => {
     await prepareTable(server.endpoint, server.credentials);
     const before = liveHandles();
 
-    load = startLoad(
+    load = await startLoad(
       {
         writers: { count: 2, rate: 20 },
         readers: { count: 1, rate: 20 },
