@@ -1,4 +1,5 @@
-import type { ClusterSettingsSnapshot, EventRecord, RunMeta } from '../history/types.js';
+import type { ClusterSettingsSnapshot, EventRecord, PatroniObservation, RunMeta } from '../history/types.js';
+import { DEFAULT_OBSERVERS } from '../observe/options.js';
 import { round01 } from './format.js';
 import type { LogEvent } from './logs.js';
 import { combinationFor, cutOf, LEADER_GONE, modelFor, PHASES, type ModelContext, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
@@ -101,8 +102,14 @@ function peersOf(e: EventRecord, topology: RunMeta['topology']): string[] {
  * loop_wait by its "no action" line), not those of a replica that takes the lock later; and whether
  * etcd's leader was among the targets.
  */
-function liveState(logs: readonly LogEvent[], t: FaultTimes, targets: readonly string[]): LiveState {
+function liveState(logs: readonly LogEvent[], t: FaultTimes, targets: readonly string[], patroni: readonly PatroniObservation[] = []): LiveState {
   const at_ms = t.effective_ms;
+  const until = t.healed_ms ?? t.ended_ms;
+  const mineAfter = (kind: LogEvent['kind'], from: number) => logs.filter((l) => l.kind === kind && targets.includes(l.node) && l.t_ms >= from && l.t_ms <= until);
+  // The end of the shutdown checkpoint begun after the effect (one in progress at the stop ends first).
+  const ckStart = mineAfter('checkpoint', at_ms).find((l) => l.line.includes('starting: shutdown'));
+  const ckDone = ckStart ? mineAfter('checkpoint', ckStart.t_ms).find((l) => l.line.includes('complete:')) : undefined;
+  const checks = mineAfter('failover_check', at_ms).map((l) => l.t_ms);
   const renewed = (l: LogEvent) => l.kind === 'no_action' && l.line.includes('the leader with the lock');
   const holder = logs.filter((l) => (l.kind === 'ha_loop' || renewed(l)) && l.t_ms < at_ms).at(-1)?.node;
   const down = logs.find((l) => l.kind === 'postgres_down' && targets.includes(l.node) && l.t_ms >= at_ms);
@@ -115,8 +122,24 @@ function liveState(logs: readonly LogEvent[], t: FaultTimes, targets: readonly s
     leader_loops_ms: mine((l) => l.kind === 'ha_loop'),
     leader_renewals_ms: mine(renewed),
     ...(down ? { postgres_down_ms: down.t_ms } : {}),
+    ...(ckDone ? { shutdown_checkpoint_ms: ckDone.t_ms } : {}),
+    ...(down && checks.length ? { failover_checks_ms: checks.filter((c) => c < down.t_ms + 10_000) } : {}),
+    ...(targets.length === 1 ? { observer_hung_ms: hungPolls(patroni, targets[0]!, at_ms, until) } : {}),
     ...(stepped ? { etcd_leader_stepped_down_ms: stepped.t_ms } : {}),
   };
+}
+
+/** A poll whose request went unanswered waited out the observer's timeout before the next began. */
+const WAITED_MS = DEFAULT_OBSERVERS.timeoutMs - 50;
+
+/**
+ * Starts of our Patroni observer's polls of `node` after `from` that went unanswered and waited out
+ * their timeout: each left its request(s) in the node's listen backlog (those begun up to 250 ms
+ * before the effect too: the REST API stops accepting before PostgreSQL logs the shutdown request).
+ */
+function hungPolls(obs: readonly PatroniObservation[], node: string, from: number, until: number): number[] {
+  const mine = obs.filter((o) => o.node === node && o.t_ms >= from - 250 && o.t_ms <= until);
+  return mine.filter((o, i) => !o.reachable && i + 1 < mine.length && mine[i + 1]!.t_ms - o.t_ms >= WAITED_MS).map((o) => o.t_ms);
 }
 
 interface Modelled {
@@ -164,7 +187,7 @@ export function analyseFaults(inp: FaultInputs): Outcome {
     const model = modelFor(f.kind, f.event.roles ?? [], { ...meta, config }, cut);
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
-    const ctx = { s: config, t: times, keepalived: meta.topology.keepalived, live: liveState(inp.logs, times, f.event.nodes ?? []), cut };
+    const ctx = { s: config, t: times, keepalived: meta.topology.keepalived, haproxy_nodes: meta.topology.haproxy.length, live: liveState(inp.logs, times, f.event.nodes ?? [], inp.patroni), cut };
     return { fault: f, model, times, source: eff.source, ctx, prediction: model ? model.predict(ctx) : null };
   });
 

@@ -58,8 +58,8 @@ export function analyse(run: RecordedRun): Analysis {
     outages,
     faults,
     promotions,
-    // The lock holder's loop starts are the model's input, not marks for the chart.
-    log_events: logs.filter((l) => l.kind !== 'ha_loop'),
+    // The lock holder's loop starts, checkpoints and REST checks are the model's input, not marks for the chart.
+    log_events: logs.filter((l) => l.kind !== 'ha_loop' && l.kind !== 'checkpoint' && l.kind !== 'failover_check'),
     errors: errorGroups(rec.ops),
   };
 }

@@ -13,6 +13,8 @@ export type LogEventKind =
   | 'postgres_shutdown'
   | 'postgres_panic'
   | 'postgres_down'
+  | 'checkpoint'
+  | 'failover_check'
   | 'etcd_leader'
   | 'etcd_leader_lost'
   | 'server_up'
@@ -85,6 +87,11 @@ const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   { kind: 'postgres_shutdown', re: /LOG: +received (?:fast|smart|immediate) shutdown request/ },
   { kind: 'postgres_panic', re: /PANIC: +/ },
   { kind: 'postgres_down', re: /LOG: +database system is shut down/ },
+  // A shutdown checkpoint's start and end: pg_control says "shut down" from just before its end.
+  { kind: 'checkpoint', re: /LOG: +checkpoint (?:starting: shutdown|complete:)/ },
+  // Patroni asking a member's REST API (fetch_node_status): in a leader race, or a stopping leader's
+  // is_failover_possible before it deletes its key.
+  { kind: 'failover_check', re: /INFO: Got response from \S+ http|WARNING: Request failed to \S+: GET / },
   // etcd 3.4/3.5 (raft)
   { kind: 'etcd_leader', re: /elected leader [0-9a-f]+ at term|became leader at term/ },
   { kind: 'etcd_leader_lost', re: /lost leader [0-9a-f]+ at term|stepped down to follower since quorum is not active/ },

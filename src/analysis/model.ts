@@ -6,6 +6,7 @@
  */
 import type { ClusterSettingsSnapshot, RunMeta } from '../history/types.js';
 import { checkTimeoutMs } from '../cluster/config/haproxy.js';
+import { DEFAULT_OBSERVERS } from '../observe/options.js';
 import { round01, seconds } from './format.js';
 
 export type Scenario =
@@ -77,6 +78,19 @@ export interface LiveState {
   leader_renewals_ms: readonly number[];
   /** When a stopped PostgreSQL finished its shutdown ("database system is shut down"), if it did. */
   postgres_down_ms?: number;
+  /**
+   * When its shutdown checkpoint ended ("checkpoint complete:" after "checkpoint starting: shutdown"):
+   * CreateCheckPoint writes DB_SHUTDOWNED to pg_control just before it logs that line.
+   */
+  shutdown_checkpoint_ms?: number;
+  /**
+   * The stopped leader's own requests to the members' REST APIs ("Got response from", "Request failed
+   * to") after the effect: is_failover_possible in ha.py's _on_shutdown, which Patroni runs only when a
+   * stop poll found pg_control "shut down" with the postmaster still counted running.
+   */
+  failover_checks_ms?: readonly number[];
+  /** Starts of our observer's polls of the stopped node that waited out their timeout (history). */
+  observer_hung_ms?: readonly number[];
   /** When etcd's leader, among the fault's targets, stepped down for want of a quorum, if it did. */
   etcd_leader_stepped_down_ms?: number;
 }
@@ -85,6 +99,8 @@ export interface ModelContext {
   s: ClusterSettingsSnapshot;
   t: FaultTimes;
   keepalived: boolean;
+  /** HAProxy nodes: each checks every member's REST API. */
+  haproxy_nodes: number;
   live: LiveState;
   /** Whom a partition cut its target from (nothing for other faults). */
   cut: Cut;
@@ -153,6 +169,12 @@ export interface FaultModel {
  * promotions on this machine (2026-12-07, Patroni 3.0.2 and 4.0.7, quiet and under the suite).
  */
 const PROMOTE: [number, number] = [0, 800];
+/**
+ * The same 55 promotions' 27–274 ms, for the leader-stop entry. The other entries keep 0.8 s: with
+ * 0.3 s two leader-pause runs on Patroni 3.0.2 fall outside their interval (by 12 and 370 ms), for a
+ * reason not yet found in their logs.
+ */
+const PROMOTE_AFTER_STOP: [number, number] = [0, 300];
 /** Key released or expired → a replica has taken the lock: woken by its etcd watch, it asks its peers first. */
 const TAKEOVER: [number, number] = [0, 800];
 /** etcd checks lease expiry in rounds of 500 ms. */
@@ -160,22 +182,50 @@ const LEASE_ROUND_MS = 500;
 /** SIGTERM → PostgreSQL's shutdown checkpoint → Patroni has checked the replicas and deleted the key. */
 const GRACEFUL_RELEASE: [number, number] = [1000, 3000];
 /**
- * Patroni's stop (postgresql/__init__.py) sends SIGTERM, then looks at the postmaster every
- * STOP_POLLING_INTERVAL = 1 s (a SELECT 1, then pg_controldata, each taking up to ~50 ms): its first
- * look comes 0…0.4 s after the signal, once the sessions are gone. At the first look that finds the
- * postmaster gone it deletes the key.
+ * Patroni's stop (postgresql/__init__.py _do_stop, 3.0.2 and 4.0.7) signals the postmaster, then
+ * polls: `while postmaster.is_running(): pg_controldata; if "shut down": on_shutdown(); break;
+ * sleep(STOP_POLLING_INTERVAL = 1 s)`. Poll k comes k × (1 s + one pg_controldata) after the signal,
+ * which PostgreSQL logs a few ms late under load: poll 1 read pg_control before a checkpoint that ended
+ * 0.991 s after the effect in one run, found a postmaster gone 1.041 s after it in another, and the
+ * replies that follow poll 1 (+ 1 s) put it at most 1.2 s after the effect in 13 runs; poll 2 at
+ * 2.0–2.4 s (4 runs, 2026-12-07). Hence poll k within k × 1 s − 30 ms … k × (1 s + 150 ms) + 50 ms.
  */
-const STOP_POLL = { first: [0, 400] as [number, number], every: [1000, 1050] as [number, number] };
+const STOP_POLL = { lo_ms: -30, per_poll_ms: [1000, 1150] as [number, number], hi_ms: 50 };
+/**
+ * A poll that finds the postmaster gone ends the loop; ha.py's shutdown() then reads pg_controldata
+ * again (latest_checkpoint_location) and deletes the key.
+ */
+const AFTER_LAST_POLL: [number, number] = [20, 150];
+/**
+ * The slow path: the stopped leader's last reply from a replica (is_failover_possible) → the key
+ * deleted (one etcd request). The replicas' requests that follow place the deletion 0.1–0.2 s after
+ * the reply in the 15 such runs (2026-12-07); the observers saw it 0.08–0.27 s after in 11 of them.
+ */
+const AFTER_FAILOVER_CHECK: [number, number] = [0, 300];
 /**
  * Key released → a replica has the lock, after a stop: woken by its watch, each replica asks every
- * member's REST API first. The old leader's API stopped serving at SIGTERM but listens until its
- * process exits, and HAProxy's checks (two backends, every inter) nearly fill its backlog of 5 by
- * then: a request that finds it full waits for TCP's SYN retransmission, 1 s, and is then refused;
- * otherwise it is refused or reset within ~0.2 s. Measured from key release to promotion: 1.12–1.32 s
- * while the observers opened two connections a poll to the stopping node (Patroni 4.0.7, one HAProxy),
- * 0.42 and 0.55 s once they kept one (2026-12-07), 0.5 s on 3.0.2.
+ * member's REST API first (fetch_node_status, timeout 2 s). The old leader's API stopped accepting at
+ * SIGTERM (Patroni._shutdown: api.shutdown() before ha.shutdown()) but listens until the process
+ * exits, just after the key is deleted (touch_member): a request queued in its backlog is reset then.
+ * Measured key lost (observers) → lock 0.21–0.61 s in 11 of the 46 leader-stop runs recorded on
+ * 2026-12-07 (Patroni 3.0.2 and 4.0.7), so from the deletion (observers up to 0.2 s late) 0.2–0.65 s.
  */
-const TAKEOVER_AFTER_STOP: [number, number] = [0, 1200];
+const TAKEOVER_RESET: [number, number] = [200, 650];
+/**
+ * … or the backlog (request_queue_size 5: Linux queues 6) was full and the replica's SYN was dropped:
+ * TCP retransmits it after 1 s, refused then. Measured key lost → lock 0.96–1.49 s in the other 34
+ * of those runs (in the last, on a stalled host, the observers saw the key go 1.5 s after the lock);
+ * from the deletion 1.0–1.5 s.
+ */
+const TAKEOVER_SYN: [number, number] = [1000, 1500];
+/** fetch_node_status's timeout (2 s) and the lock after it. */
+const TAKEOVER_SYN_TIMEOUT = 2300;
+/** Patroni's REST API listen backlog (api.py request_queue_size 5): Linux accepts while at most 5 wait. */
+const BACKLOG = 5;
+/** Two of our observer's polls that waited out its timeout one after the other. */
+const BACK_TO_BACK_MS = DEFAULT_OBSERVERS.timeoutMs + DEFAULT_OBSERVERS.patroniMs;
+/** Each HAProxy's two sections (primary, replicas: the layout this tool configures) check every server. */
+const HAPROXY_SECTIONS = 2;
 /**
  * "Demoting self (offline)" → the last write acknowledged: PostgreSQL's fast shutdown ends the
  * sessions at once (measured 0.03–0.2 s in 3 etcd-quorum-loss runs on lab 1, 2026-12-07).
@@ -243,28 +293,69 @@ const keyExpiry = (s: ClusterSettingsSnapshot): Term => ({
   lo_ms: (s.ttl - s.loop_wait) * S,
   hi_ms: s.ttl * S + LEASE_ROUND_MS,
 });
+const pollAt = (k: number): [number, number] => [k * STOP_POLL.per_poll_ms[0] + STOP_POLL.lo_ms, k * STOP_POLL.per_poll_ms[1] + STOP_POLL.hi_ms];
 /**
- * The key released at the first of Patroni's stop polls that finds the postmaster gone, PostgreSQL
- * having finished its shutdown when its log says (the grid's start is unknown within STOP_POLL.first),
- * plus the delete request. Without that line: the measured allowance.
+ * When the stopped leader deleted its key, from its own log. With its is_failover_possible lines (the
+ * slow path: pg_control said "shut down" while the postmaster still counted as running, a zombie
+ * until reaped; Patroni 4 sleeps 1 s first) just after the last of them. Without them, at the first
+ * poll that found the postmaster gone: not before PostgreSQL logged "database system is shut down",
+ * and no later than the first poll after its shutdown checkpoint ended (that poll, finding the
+ * postmaster still there, would have taken the slow path). Without those lines: the measured allowance.
  */
 const keyReleasedAfterStop = (t: FaultTimes, live: LiveState): Term => {
-  if (live.postgres_down_ms === undefined) return fixed('shutdown and key release', GRACEFUL_RELEASE);
-  const down = Math.max(0, live.postgres_down_ms - t.effective_ms);
-  let lo = Infinity;
-  let hi = 0;
-  for (let first = STOP_POLL.first[0]; first <= STOP_POLL.first[1]; first += 10) {
-    for (const every of STOP_POLL.every) {
-      const at = first >= down ? first : first + Math.ceil((down - first) / every) * every;
-      lo = Math.min(lo, at);
-      hi = Math.max(hi, at);
-    }
+  const rel = (ms: number) => ms - t.effective_ms;
+  const checks = live.failover_checks_ms ?? [];
+  if (checks.length > 0) {
+    const last = round01(rel(checks.at(-1)!));
+    return {
+      label: `key deleted after the old leader asked the replicas (is_failover_possible, its log ${seconds(last)}): + ${seconds(AFTER_FAILOVER_CHECK[0])} … ${seconds(AFTER_FAILOVER_CHECK[1])}`,
+      lo_ms: round01(last + AFTER_FAILOVER_CHECK[0]),
+      hi_ms: round01(last + AFTER_FAILOVER_CHECK[1]),
+    };
   }
+  if (live.postgres_down_ms === undefined) return fixed('shutdown and key release', GRACEFUL_RELEASE);
+  const down = rel(live.postgres_down_ms);
+  const checkpointed = live.shutdown_checkpoint_ms === undefined ? down : Math.min(down, rel(live.shutdown_checkpoint_ms));
+  let first = 0;
+  while (pollAt(first)[1] < down) first++;
+  let last = first;
+  while (pollAt(last)[0] <= down && pollAt(last)[0] <= checkpointed) last++;
   return {
-    label: `key released at Patroni's first 1-s stop poll after PostgreSQL shut down (its log, ${seconds(down)}) + delete: ${seconds(lo)} … ${seconds(hi + 100)}`,
-    lo_ms: round01(lo),
-    hi_ms: round01(hi + 100),
+    label: `key deleted at Patroni's stop poll ${first === last ? first : `${first} or ${last}`} (1-s polls; PostgreSQL shut down ${seconds(down)}, checkpoint ended ${seconds(checkpointed)}, its log) + pg_controldata and the delete: ${seconds(pollAt(first)[0] + AFTER_LAST_POLL[0])} … ${seconds(pollAt(last)[1] + AFTER_LAST_POLL[1])}`,
+    lo_ms: round01(pollAt(first)[0] + AFTER_LAST_POLL[0]),
+    hi_ms: round01(pollAt(last)[1] + AFTER_LAST_POLL[1]),
   };
+};
+/**
+ * Whether the stopped leader's listen backlog is full when the replicas ask it, from what queued
+ * there since its REST API stopped: HAProxy's checks (each section's next within `inter`, then one
+ * per timeout check + inter while unanswered) and our observer's unanswered polls (history). Before
+ * 2026-12-07 13:50 the observer sent GET /patroni and GET /cluster together at every poll, waited or
+ * not; since then one request, and none while it is out, so polls that waited back to back are two
+ * requests each. Room left for one more: reset at the exit. Full: a SYN retransmission, or refused
+ * at once if a replica asks only after the exit, so either.
+ */
+const takeoverAfterStop = ({ s, t, live, haproxy_nodes: haproxyNodes }: ModelContext, released: Term): Term => {
+  const reset = fixed("takeover: the request queued at the old leader's REST API is reset when it exits", TAKEOVER_RESET);
+  // After the slow path Patroni waits for its postmaster to be reaped before it exits: the retransmitted
+  // SYN may find the backlog still full, and fetch_node_status gives up at its 2-s timeout (both
+  // replicas "Read timed out" 2.0 s after asking in one such run, lock 2.29 s after the reply).
+  const slow = (live.failover_checks_ms ?? []).length > 0;
+  const syn = slow
+    ? fixed("takeover: the old leader's backlog full, the replica's SYN retransmitted after 1 s or its request timed out after 2 s", [TAKEOVER_SYN[0], TAKEOVER_SYN_TIMEOUT])
+    : fixed("takeover: the old leader's backlog full, the replica's SYN retransmitted after 1 s", TAKEOVER_SYN);
+  if (live.observer_hung_ms === undefined) return either([reset], [syn]);
+  const hung = live.observer_hung_ms.map((h) => h - t.effective_ms);
+  const backToBack = hung.length >= 2 && hung[1]! - hung[0]! < BACK_TO_BACK_MS;
+  const every = unansweredChecks(s);
+  // The latest the replicas ask: every check and poll begun by then is queued.
+  const at = released.hi_ms;
+  const haproxy = haproxyNodes * HAPROXY_SECTIONS * (Math.floor(at / every) + 1);
+  const observers = hung.filter((h) => h <= at).length * (backToBack ? 2 : 1);
+  if (haproxy + observers <= BACKLOG) {
+    return { ...reset, label: `${reset.label} (queued by then: HAProxy ≤ ${haproxy}, our observer ${observers}; room for ${BACKLOG + 1})` };
+  }
+  return either([reset], [syn]);
 };
 /** Two ways a fault can play out, decided by a race after it took effect: the interval covers both. */
 const either = (a: Term[], b: Term[]): Term => {
@@ -521,10 +612,12 @@ export const MODEL: readonly FaultModel[] = [
     kinds: ['stop'],
     effective: { at: 'log', kind: 'postgres_shutdown', fallback: 'inject_begin' },
     disrupts: true,
-    predict: ({ s, t, live }) => {
+    predict: (c) => {
+      const { s, t, live } = c;
+      const released = keyReleasedAfterStop(t, live);
       const phases = chain([
-        ['detection', [keyReleasedAfterStop(t, live)]],
-        ['promotion', [fixed("takeover (the old leader's REST API: at once, or after a SYN retransmission)", TAKEOVER_AFTER_STOP), fixed('promotion', PROMOTE)]],
+        ['detection', [released]],
+        ['promotion', [takeoverAfterStop(c, released), fixed('promotion', PROMOTE_AFTER_STOP)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);

@@ -2,18 +2,10 @@ import type { ClusterAccess } from '../cluster/types.js';
 import type { History } from '../history/store.js';
 import { observeHaproxy } from './haproxy.js';
 import { observePatroni } from './patroni.js';
+import { DEFAULT_OBSERVERS, type ObserverOptions } from './options.js';
 import { observeRecovery } from './recovery.js';
 
-export interface ObserverOptions {
-  /** Patroni REST and HAProxy polling interval: 200 ms = 5 Hz. */
-  patroniMs: number;
-  haproxyMs: number;
-  /** Direct pg_is_in_recovery() polling interval. */
-  recoveryMs: number;
-  timeoutMs: number;
-}
-
-export const DEFAULT_OBSERVERS: ObserverOptions = { patroniMs: 200, haproxyMs: 200, recoveryMs: 100, timeoutMs: 400 };
+export { DEFAULT_OBSERVERS, type ObserverOptions };
 
 export function startObservers(access: ClusterAccess, history: History, o: ObserverOptions = DEFAULT_OBSERVERS) {
   const all = [

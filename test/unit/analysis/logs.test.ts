@@ -72,6 +72,7 @@ describe('node logs', () => {
       [11_512.3, 'haproxy', 'server_up'],
       [12_000, 'haproxy1', 'vrrp_master'],
       [21_924, 'patroni3', 'no_action'],
+      [52_010, 'patroni3', 'failover_check'],
       [55_500, 'patroni3', 'demoting'],
     ]);
   });

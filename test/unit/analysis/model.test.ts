@@ -105,16 +105,42 @@ describe('the fault model', () => {
   it("places a stop's key release on Patroni's 1-s stop polls after PostgreSQL's shutdown ended", () => {
     const h: HistoryRecord[] = [...fault(1000, 'stop', ['leader'], ['patroni1'], 20_000), ...writesDown([1100, 4000])];
     const t0 = Date.parse('2025-01-01T00:00:10.000Z');
-    const text = (down: string) =>
-      `2025-01-01 00:00:11.000 UTC [12] LOG:  received fast shutdown request\n2025-01-01 00:00:${down} UTC [12] LOG:  database system is shut down\n`;
-    const detection = (down: string) => {
-      const a = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString() }), logs: [{ node: 'patroni1', component: 'patroni', text: text(down) }] });
+    const text = (down: string, extra = '') =>
+      `2025-01-01 00:00:11.000 UTC [12] LOG:  received fast shutdown request\n${extra}2025-01-01 00:00:${down} UTC [12] LOG:  database system is shut down\n`;
+    const detection = (down: string, extra = '') => {
+      const a = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString() }), logs: [{ node: 'patroni1', component: 'patroni', text: text(down, extra) }] });
       return a.faults[0]!.phases.find((p) => p.name === 'detection');
     };
-    // Shut down 0.43 s after the signal, later than any first poll: released at the second, 1…1.45 s (+ delete).
-    expect(detection('11.430')).toMatchObject({ lo_ms: 1000, hi_ms: 1550 });
-    // Shut down 1.2 s after: the second poll (1…1.45 s) may or may not find it gone, the third (2…2.5 s) does.
-    expect(detection('12.200')).toMatchObject({ lo_ms: 1200, hi_ms: 2340 });
+    // Shut down 0.43 s after the signal, later than any first poll: released at the second, 0.97…1.2 s (+ pg_controldata, delete).
+    expect(detection('11.430')).toMatchObject({ lo_ms: 990, hi_ms: 1350 });
+    // Shut down 1.2 s after: the second poll may or may not find it gone, the third (1.97…2.35 s) does (+ 0.15 s).
+    expect(detection('12.200')).toMatchObject({ lo_ms: 990, hi_ms: 2500 });
+    // The shutdown checkpoint ended at 0.9 s, before any second poll: had that poll found the postmaster
+    // still there it would have asked the replicas (no such lines), so it found it gone.
+    const checkpoint = '2025-01-01 00:00:11.100 UTC [13] LOG:  checkpoint starting: shutdown immediate\n2025-01-01 00:00:11.900 UTC [13] LOG:  checkpoint complete: wrote 9 buffers\n';
+    expect(detection('12.150')).toMatchObject({ lo_ms: 990, hi_ms: 2500 });
+    expect(detection('12.150', checkpoint)).toMatchObject({ lo_ms: 990, hi_ms: 1350 });
+    // The slow path: the stopped leader asked the replicas (is_failover_possible), the key goes just after.
+    const asked = '2025-01-01 00:00:13,050 INFO: Got response from patroni2 http://10.0.0.2:8008/patroni: {"state": "running"}\n';
+    expect(detection('11.430', asked)).toMatchObject({ lo_ms: 2050, hi_ms: 2350 });
+  });
+
+  it("takes a stop's takeover as a reset when the old leader's backlog had room, else either way", () => {
+    const down = (ms: number) => ({ type: 'patroni' as const, t_ms: ms, node: 'patroni1', reachable: false });
+    const t0 = Date.parse('2025-01-01T00:00:10.000Z');
+    const logs = [{ node: 'patroni1', component: 'patroni', text: '2025-01-01 00:00:11.000 UTC [12] LOG:  received fast shutdown request\n2025-01-01 00:00:11.400 UTC [12] LOG:  database system is shut down\n' }];
+    const takeover = (polls: number[], haproxy = ['haproxy1']) => {
+      const h: HistoryRecord[] = [...fault(1000, 'stop', ['leader'], ['patroni1'], 20_000), ...writesDown([1100, 4000]), ...polls.map(down)];
+      const topology = { ...meta().topology, haproxy };
+      const a = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString(), topology }), logs });
+      return a.faults[0]!.predicted!.terms.find((x) => x.label.includes('takeover'))!;
+    };
+    // Our observer's one request waiting (then none while it is out): HAProxy's ≤ 4 + 1 leave room.
+    expect(takeover([1100, 1500, 1700, 1900, 2100])).toMatchObject({ lo_ms: 200, hi_ms: 650 });
+    // Two HAProxy nodes (the production topology) check twice as often: full, either way.
+    expect(takeover([1100, 1500, 1700, 1900, 2100], ['haproxy1', 'haproxy2'])).toMatchObject({ lo_ms: 200, hi_ms: 1500 });
+    // Two requests every poll that waited (the observer before 2026-12-07 13:50): full, either way.
+    expect(takeover([1000, 1400, 1800, 2200])).toMatchObject({ lo_ms: 200, hi_ms: 1500 });
   });
 
   it('charges a crash during a one-member etcd stop to the crash, with the pair\'s prediction', () => {
