@@ -168,13 +168,7 @@ export interface FaultModel {
  * "during promote"): 27–274 ms from Patroni's "acquiring session lock" line to the observers in 55
  * promotions on this machine (2026-12-07, Patroni 3.0.2 and 4.0.7, quiet and under the suite).
  */
-const PROMOTE: [number, number] = [0, 800];
-/**
- * The same 55 promotions' 27–274 ms, for the leader-stop entry. The other entries keep 0.8 s: with
- * 0.3 s two leader-pause runs on Patroni 3.0.2 fall outside their interval (by 12 and 370 ms), for a
- * reason not yet found in their logs.
- */
-const PROMOTE_AFTER_STOP: [number, number] = [0, 300];
+const PROMOTE: [number, number] = [0, 300];
 /** Key released or expired → a replica has taken the lock: woken by its etcd watch, it asks its peers first. */
 const TAKEOVER: [number, number] = [0, 800];
 /** etcd checks lease expiry in rounds of 500 ms. */
@@ -218,8 +212,13 @@ const TAKEOVER_RESET: [number, number] = [200, 650];
  * from the deletion 1.0–1.5 s.
  */
 const TAKEOVER_SYN: [number, number] = [1000, 1500];
-/** fetch_node_status's timeout (2 s) and the lock after it. */
-const TAKEOVER_SYN_TIMEOUT = 2300;
+/**
+ * A replica asks every member it last saw (ha.py fetch_node_status: timeout=2, retries=0) before it
+ * takes the lock, the old leader too: one that does not answer costs it the whole timeout.
+ */
+const FETCH_STATUS_TIMEOUT_MS = 2000;
+/** fetch_node_status's timeout and the lock after it. */
+const TAKEOVER_SYN_TIMEOUT = FETCH_STATUS_TIMEOUT_MS + 300;
 /** Patroni's REST API listen backlog (api.py request_queue_size 5): Linux accepts while at most 5 wait. */
 const BACKLOG = 5;
 /** Two of our observer's polls that waited out its timeout one after the other. */
@@ -578,10 +577,19 @@ const afterLock = (s: ClusterSettingsSnapshot): Array<[PhaseName, Term[]]> => [
   ['first_write', [fixed('client retry', CLIENT)]],
 ];
 
-const crashLike = ({ s }: ModelContext): Prediction => {
-  const phases = chain([['detection', [keyExpiry(s)]], ...afterLock(s).map(([n, t]): [PhaseName, Term[]] => (n === 'promotion' ? [n, [fixed('takeover', TAKEOVER), ...t]] : [n, t]))]);
-  return { outage: outageOf(phases), phases };
-};
+/**
+ * The leader gone without a word: its key expires, a replica takes it. A killed node's ports refuse
+ * at once; a paused or cut-off one answers nothing, and the replica's request to it waits out its
+ * timeout (key lost → lock 1.98–2.20 s in all 31 leader-pause, leader-freeze and leader-isolation runs
+ * recorded on 2026-12-07, 0.00–0.46 s in the 21 leader-crash and patroni-kill9 runs).
+ */
+const crashLike =
+  (answers: 'refused' | 'silent') =>
+  ({ s }: ModelContext): Prediction => {
+    const silent = answers === 'silent' ? [exact("the old leader's REST API does not answer: the replica's request times out", FETCH_STATUS_TIMEOUT_MS)] : [];
+    const phases = chain([['detection', [keyExpiry(s)]], ...afterLock(s).map(([n, t]): [PhaseName, Term[]] => (n === 'promotion' ? [n, [fixed('takeover', TAKEOVER), ...silent, ...t]] : [n, t]))]);
+    return { outage: outageOf(phases), phases };
+  };
 
 const heldFor = (t: FaultTimes): number => Math.max(0, (t.healed_ms ?? t.ended_ms) - t.effective_ms);
 
@@ -617,15 +625,15 @@ export const MODEL: readonly FaultModel[] = [
       const released = keyReleasedAfterStop(t, live);
       const phases = chain([
         ['detection', [released]],
-        ['promotion', [takeoverAfterStop(c, released), fixed('promotion', PROMOTE_AFTER_STOP)]],
+        ['promotion', [takeoverAfterStop(c, released), fixed('promotion', PROMOTE)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);
       return { outage: outageOf(phases), phases };
     },
   },
-  { scenario: 'leader-crash', target: 'leader', kinds: ['kill'], effective: { at: 'inject_end' }, disrupts: true, predict: crashLike },
-  { scenario: 'patroni-kill', target: 'leader', kinds: ['kill-patroni'], effective: { at: 'inject_end' }, disrupts: true, predict: crashLike },
+  { scenario: 'leader-crash', target: 'leader', kinds: ['kill'], effective: { at: 'inject_end' }, disrupts: true, predict: crashLike('refused') },
+  { scenario: 'patroni-kill', target: 'leader', kinds: ['kill-patroni'], effective: { at: 'inject_end' }, disrupts: true, predict: crashLike('refused') },
   {
     scenario: 'leader-pause',
     target: 'leader',
@@ -633,7 +641,7 @@ export const MODEL: readonly FaultModel[] = [
     effective: { at: 'inject_end' },
     disrupts: true,
     predict: (c) => {
-      const p = crashLike(c);
+      const p = crashLike('silent')(c);
       // Resumed before its key expired, the leader simply carries on.
       const held = heldFor(c.t);
       if (held >= p.phases[0]!.lo_ms) return p;
@@ -647,7 +655,7 @@ export const MODEL: readonly FaultModel[] = [
     kinds: ['isolate'],
     effective: { at: 'inject_end' },
     disrupts: true,
-    predict: crashLike,
+    predict: crashLike('silent'),
   },
   {
     scenario: 'etcd-quorum',
@@ -716,10 +724,8 @@ export const MODEL: readonly FaultModel[] = [
         s.synchronous_mode && cut.patroni > 0
           ? [{ label: 'commits wait for the synchronous standby from the cut, during the injection', lo_ms: round01(t.injected_ms - t.effective_ms), hi_ms: 0 }]
           : [firstFailingLoop(s, t, live, 'the cut', t.injected_ms), cutRenewalGivesUp(s), fixed('demotion starts', DEMOTE_START)];
-      // A replica asks every member before it takes the key, the old leader too (ha.py takes them from
-      // the cluster it saw before); across the cut, whose rules DROP, its REST API never answers and
-      // Patroni waits out its hard-coded 2 s connect timeout (fetch_node_status).
-      const unanswered = cut.patroni > 0 ? [exact("the old leader's REST API across the cut: its timeout", 2000)] : [];
+      // Across the cut, whose rules DROP, the old leader's REST API never answers the replica.
+      const unanswered = cut.patroni > 0 ? [exact("the old leader's REST API across the cut: its timeout", FETCH_STATUS_TIMEOUT_MS)] : [];
       const expiry = live.etcd_leader_stepped_down_ms === undefined ? keyExpiryAfterLastRenewal(s, t, live) : leaseRestarted(s, t, live.etcd_leader_stepped_down_ms);
       const phases = chain([
         ['promotion', [expiry, fixed('takeover', TAKEOVER), ...unanswered, fixed('promotion', PROMOTE)]],

@@ -64,12 +64,12 @@ describe('the fault model for partitions, degraded paths and PostgreSQL faults',
     expect(f.phases.find((p) => p.name === 'detection')).toMatchObject({ lo_ms: -5, hi_ms: 0 });
     // Key expiry from patroni1's last renewal (−0.084 … −0.015 s + ttl 20 s … + 0.5 s), takeover, the
     // old leader's REST API timing out (2 s), promotion, rise, client.
-    expect(f.predicted).toMatchObject({ lo_ms: 19_916 + 2000, hi_ms: 19_985 + 500 + 800 + 2000 + 800 + 500 + 250 + 5 });
+    expect(f.predicted).toMatchObject({ lo_ms: 19_916 + 2000, hi_ms: 19_985 + 500 + 800 + 2000 + 300 + 500 + 250 + 5 });
     // etcd1 led etcd and stepped down at 11.5 s: the cut went in at 10.000 … 10.005 s (the injection),
     // the majority's new leader restarted the lease 0.9 … 2 s later, for election 1 s + ttl 20 s.
     const etcd = { node: 'etcd1', component: 'etcd' as const, text: '{"level":"warn","ts":"2025-01-01T00:00:11.500Z","msg":"e0c55d1b1ee4521e stepped down to follower since quorum is not active"}' };
     const led = analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString(), config }), logs: [...logs, etcd] }).faults[0]!;
-    expect(led.phases.find((p) => p.name === 'promotion')).toMatchObject({ lo_ms: -5 + 900 + 21_000 + 2000, hi_ms: 2000 + 21_000 + 500 + 800 + 2000 + 800 });
+    expect(led.phases.find((p) => p.name === 'promotion')).toMatchObject({ lo_ms: -5 + 900 + 21_000 + 2000, hi_ms: 2000 + 21_000 + 500 + 800 + 2000 + 300 });
   });
 
   it('demotes a leader cut from etcd (failsafe off) and lets a replica take the key ttl after its last renewal', () => {
@@ -84,7 +84,7 @@ describe('the fault model for partitions, degraded paths and PostgreSQL faults',
     const f = a.faults[0]!;
     expect(f).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: true, effective_ms: 10_005, within: true, observed_ms: 8150 });
     // Key expiry 18.8 … 19.4 s after the cut, then takeover, promotion, rise, client; demotion 0.8 + 10.5 … 10.7 s (+ 0.5).
-    expect(f.predicted).toMatchObject({ lo_ms: 18_800 - (800 + 10_700 + 500), hi_ms: 19_400 + 800 + 800 + 500 + 250 - (800 + 10_500) });
+    expect(f.predicted).toMatchObject({ lo_ms: 18_800 - (800 + 10_700 + 500), hi_ms: 19_400 + 800 + 300 + 500 + 250 - (800 + 10_500) });
     const failsafe = { ...meta().config, failsafe_mode: true };
     const [on] = faults(withPeers(fault(10_000, 'partition', ['leader'], ['patroni1'], 45_000), 'etcd1, etcd2, etcd3'), { config: failsafe });
     expect(on).toMatchObject({ scenario: 'leader-dcs-cut', disrupts: false, predicted: { lo_ms: 0, hi_ms: 0 } });

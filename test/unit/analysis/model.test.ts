@@ -24,7 +24,7 @@ describe('the fault model', () => {
   it('predicts a leader crash from both ends: key expiry ttl − loop_wait … ttl, then takeover, promotion, rise', () => {
     const [f] = analyse(run(leaderKill(), null, { ended_ms: 60_000 })).faults;
     expect(f).toMatchObject({ id: 'f1', scenario: 'leader-crash', effective_ms: 10_005, effective_source: 'inject_end', observed_ms: 21_050, within: true });
-    expect(f!.predicted).toMatchObject({ lo_ms: 18_000, hi_ms: 22_850 });
+    expect(f!.predicted).toMatchObject({ lo_ms: 18_000, hi_ms: 22_350 });
     expect(f!.predicted!.terms.map((t) => t.label)).toContain('key expiry: ttl 20 s − loop_wait 2 s … ttl + lease round 0.5 s');
     const detection = f!.phases.find((p) => p.name === 'detection')!;
     expect(detection).toMatchObject({ observed_ms: 19_996, lo_ms: 18_000, hi_ms: 20_500, within: true });
@@ -175,7 +175,8 @@ describe('the fault model', () => {
     ];
     const [frozen, cut] = faults(h);
     expect(frozen).toMatchObject({ scenario: 'leader-pause', windows: [0], within: true });
-    expect(frozen!.predicted).toMatchObject({ lo_ms: 18_000, hi_ms: 22_850 });
+    // ttl − loop_wait … ttl + 0.5 s, and the replica's request to the silent old leader times out (2 s).
+    expect(frozen!.predicted).toMatchObject({ lo_ms: 20_000, hi_ms: 24_350 });
     expect(cut).toMatchObject({ scenario: 'leader-isolate', windows: [], within: null, explained_by: { id: 'frozen' } });
     expect(cut!.finding).toBeUndefined();
     expect(cut!.phases.every((p) => p.within === null)).toBe(true);
