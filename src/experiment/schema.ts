@@ -479,9 +479,9 @@ const loadSchema = z
         'Reconnect delay after a failed operation, doubling up to max: an attempt due within it waits for its end. The default, a fifth of the default load interval, is short enough that a writer keeps every slot through an outage of quick refusals, so the staggered writers keep its edges to about 12.5 ms.',
       ),
     max_in_flight: count(1)
-      .default(20)
+      .default(8)
       .describe(
-        "Attempts one worker may have going at once. A worker starts each slot's attempt while earlier ones still hang connecting (HAProxy holds a connection for a second before retrying a server that refused), so an outage's end is seen when it happens, not when the hung connections give up; the default keeps every slot of a 20/s worker through the default 1 s connect timeout. No attempt starts while the worker's own query is unanswered, so a stalled server is never given more than one query per worker.",
+        "Attempts one worker may have going at once. While earlier attempts hang connecting (HAProxy holds a connection for a second before it retries a server that refused), a worker still takes every n-th of its slots, n being the workers of its kind, in turn with the others: an outage's end is seen when it happens, not when the hung connections give up, without piling abandoned sessions onto HAProxy. No attempt starts while the worker's own query is unanswered, so a stalled server is never given more than one query per worker.",
       ),
     warmup: duration().prefault('3s').describe('Load runs this long before the first step.'),
     cooldown: duration().prefault('5s').describe('Load runs this long after the last step.'),

@@ -17,14 +17,18 @@ export interface MayStartInput {
   /** Of those, the ones waiting for a query's answer. */
   querying: number;
   max_in_flight: number;
+  /** Whether this slot is the worker's turn among the workers of its kind (every lanes-th slot). */
+  turn: boolean;
 }
 
 /**
  * Whether a slot's attempt starts: not while the worker's own query is unanswered (a query holds a
- * backend, and the stalled one samples the server's return), and not beyond max_in_flight connecting.
+ * backend, and the stalled one samples the server's return), not beyond max_in_flight, and while
+ * earlier attempts still hang connecting only on the worker's turn.
  */
 export function mayStart(s: MayStartInput): boolean {
-  return s.querying === 0 && s.in_flight < s.max_in_flight;
+  if (s.querying > 0 || s.in_flight >= s.max_in_flight) return false;
+  return s.in_flight === 0 || s.turn;
 }
 
 /**

@@ -65,6 +65,8 @@ for (const { prefix, spec, op, port: via } of kinds) {
         run_tag,
         interval_ms,
         first_ms: firstStart(t0, i, spec.count, interval_ms),
+        lane: i,
+        lanes: spec.count,
         op_timeout_ms: opts.op_timeout_ms,
         connect_timeout_ms: opts.connect_timeout_ms,
         backoff: opts.backoff,

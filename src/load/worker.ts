@@ -17,6 +17,9 @@ export interface WorkerConfig {
   run_tag: string;
   interval_ms: number;
   first_ms: number;
+  /** This worker's place among the `lanes` workers of its kind, staggered over one interval. */
+  lane: number;
+  lanes: number;
   op_timeout_ms: number;
   connect_timeout_ms: number;
   backoff: BackoffSpec;
@@ -37,12 +40,16 @@ interface ReadRow extends WriteRow {
  * One client doing one kind of operation on a schedule until stopped. Every attempt becomes exactly
  * one OperationRecord; nothing a server or the network does makes it throw.
  *
- * A slot's attempt starts even while earlier attempts are still connecting (up to max_in_flight of
- * them): behind HAProxy a connection can hang for its whole connect timeout (the 1 s turn-around
- * before a retry to a server that refused), and a worker that waited for it would leave that second
- * unsampled, blind to the moment the new primary took connections. A query holds a server backend,
- * so none starts while one of the worker's own is unanswered: a server that stalls its queries is
- * sampled by the stalled query, which returns the moment the server does.
+ * Attempts keep starting while earlier ones hang connecting: behind HAProxy a connection can hang
+ * for its whole connect timeout (the 1 s turn-around before a retry to a server that refused), and a
+ * worker that waited for it would leave that second unsampled, blind to the moment the new primary
+ * took connections. But each hung connection is a session HAProxy keeps working on after the client
+ * gave up, so while its attempts hang a worker takes only every lanes-th of its slots, in turn with
+ * the others of its kind: together they still sample the hang every interval × (1 + 1/lanes), at a
+ * lanes-th of the rate (an attempt every slot piled 200 abandoned sessions onto HAProxy during a
+ * PostgreSQL crash and held writes out 8 s after PostgreSQL was back). A query holds a server
+ * backend, so none starts while one of the worker's own is unanswered: a server that stalls its
+ * queries is sampled by the stalled query, which returns the moment the server does.
  */
 export class Worker {
   /** A connection kept for the next attempt; more are opened only while attempts overlap. */
@@ -76,6 +83,7 @@ export class Worker {
           in_flight: this.running.size,
           querying: this.querying,
           max_in_flight: cfg.interval_ms > 0 ? cfg.max_in_flight : 1,
+          turn: cfg.interval_ms > 0 ? Math.round((planned - cfg.first_ms) / cfg.interval_ms) % cfg.lanes === cfg.lane : true,
         });
         const launched = start ? this.launch() : null;
         if (cfg.interval_ms > 0) {

@@ -48,15 +48,20 @@ describe('nextSlot', () => {
 });
 
 describe('mayStart', () => {
-  const at = { in_flight: 0, querying: 0, max_in_flight: 20 };
+  const at = { in_flight: 0, querying: 0, max_in_flight: 8, turn: false };
 
-  it('starts a slot while earlier attempts are still connecting, up to max_in_flight', () => {
-    expect(mayStart({ ...at, in_flight: 19 })).toBe(true);
-    expect(mayStart({ ...at, in_flight: 20 })).toBe(false);
+  it('starts every slot while nothing hangs', () => {
+    expect(mayStart(at)).toBe(true);
+  });
+
+  it('while earlier attempts still connect, only on its turn, up to max_in_flight', () => {
+    expect(mayStart({ ...at, in_flight: 1 })).toBe(false);
+    expect(mayStart({ ...at, in_flight: 1, turn: true })).toBe(true);
+    expect(mayStart({ ...at, in_flight: 8, turn: true })).toBe(false);
   });
 
   it('never while one of its queries is unanswered', () => {
-    expect(mayStart({ ...at, in_flight: 1, querying: 1 })).toBe(false);
+    expect(mayStart({ ...at, in_flight: 1, querying: 1, turn: true })).toBe(false);
   });
 });
 
