@@ -83,9 +83,9 @@ function effectiveOf(f: Fault, model: FaultModel | null, logs: readonly LogEvent
     const until = rule.on === 'rest' ? (f.heal_ms ?? Infinity) : (f.end_ms ?? Infinity);
     const hit = logs.find((l) => l.kind === rule.kind && nodes.has(l.node) && l.t_ms >= f.start_ms - 100 && l.t_ms <= until);
     if (hit) return { t_ms: hit.t_ms, source: 'log' };
+    return { t_ms: f.start_ms, source: 'inject_begin' };
   }
-  const at = rule.at === 'log' ? rule.fallback : rule.at;
-  if (at === 'inject_begin' || f.end_ms === null) return { t_ms: f.start_ms, source: 'inject_begin' };
+  if (rule.at === 'inject_begin' || f.end_ms === null) return { t_ms: f.start_ms, source: 'inject_begin' };
   return { t_ms: f.end_ms, source: 'inject_end' };
 }
 

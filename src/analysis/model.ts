@@ -124,7 +124,7 @@ export type EffectiveRule =
    * `on: 'targets'` (default): a line of the fault's own nodes while the injection ran;
    * `on: 'rest'`: a line of the nodes of the same kind it left running, before the heal.
    */
-  | { at: 'log'; kind: 'postgres_shutdown' | 'postgres_panic' | 'etcd_leader_lost'; on?: 'targets' | 'rest'; fallback: 'inject_begin' | 'inject_end' };
+  | { at: 'log'; kind: 'postgres_shutdown' | 'postgres_panic' | 'etcd_leader_lost'; on?: 'targets' | 'rest'; fallback: 'inject_begin' };
 
 /** What a fault hit, as far as the write path is concerned. */
 export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'pgbouncer' | 'all_patroni' | 'switchover';
@@ -664,10 +664,8 @@ export const MODEL: readonly FaultModel[] = [
     when: ({ s }) => !s.failsafe_mode,
     // The quorum is lost when the member left running loses its leader (its log: "stepped down to
     // follower since quorum is not active", 1.9 s after the stop began in 3 runs); the stopped members
-    // keep voting while they shut down. Without that line (a follower left running logs it only at
-    // info level), when the second stopped member's process was gone: one took 7 s to exit, and the
-    // leader renewed its key until then.
-    effective: { at: 'log', kind: 'etcd_leader_lost', on: 'rest', fallback: 'inject_end' },
+    // keep voting while they shut down.
+    effective: { at: 'log', kind: 'etcd_leader_lost', on: 'rest', fallback: 'inject_begin' },
     disrupts: true,
     detection: 'writes_stop',
     predict: ({ s, t, live }) => {
