@@ -1,6 +1,6 @@
 /**
  * The load generator's own thread. On a busy machine (a failover on two cores) the runner's main
- * thread waited 20–60 ms at a time for a CPU (the run queue's wait in /proc/self/schedstat matched
+ * thread waited 20–67 ms at a time for a CPU (the run queue's wait in /proc/self/schedstat matched
  * every late timer), and garbage collection of the run's history paused it for up to 28 ms: each
  * such wait left an outage's edge unsampled for as long. Here the writers keep their own event loop
  * and heap, and this thread alone runs at a higher priority than the cluster's processes. It uses
@@ -10,6 +10,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { sinceOrigin } from '../history/store.js';
+import type { OperationRecord } from '../history/types.js';
 import { firstStart, intervalMs } from './schedule.js';
 import type { LoadOptions, LoadTarget, OpSink, WorkerSpec } from './types.js';
 import { Worker } from './worker.js';
@@ -22,7 +23,7 @@ export interface ThreadData {
   run_tag: string;
 }
 
-export type FromThread = { kind: 'ready' } | { kind: 'op'; record: Parameters<OpSink['add']>[0] } | { kind: 'stopped' };
+export type FromThread = { kind: 'ready' } | { kind: 'op'; record: OperationRecord } | { kind: 'stopped' };
 export type ToThread = { kind: 'stop' };
 
 /** Nice value of this thread (setpriority on its own thread id affects no other thread). */
