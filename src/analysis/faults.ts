@@ -1,7 +1,7 @@
 import type { ClusterSettingsSnapshot, EventRecord, PatroniObservation, RunMeta } from '../history/types.js';
 import { DEFAULT_OBSERVERS } from '../observe/options.js';
 import { round01 } from './format.js';
-import type { LogEvent } from './logs.js';
+import { lostPeer, type LogEvent } from './logs.js';
 import { combinationFor, cutOf, LEADER_GONE, modelFor, PHASES, type ModelContext, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
 import { outagePhases, type PhaseInputs } from './phases.js';
 import { longestWindow } from './summary.js';
@@ -75,18 +75,44 @@ function healTime(events: readonly EventRecord[], inject: EventRecord): number |
 /** When the fault took effect, by its model's rule: the injection's end, or a line in a node's log. */
 function effectiveOf(f: Fault, model: FaultModel | null, logs: readonly LogEvent[], meta: RunMeta): { t_ms: number; source: FaultResult['effective_source'] } {
   const rule = model?.effective ?? { at: 'inject_end' as const };
+  if (rule.at === 'etcd_leaderless') {
+    const at = leaderless(f, logs, meta);
+    return at === null ? { t_ms: f.start_ms, source: 'inject_begin' } : { t_ms: at, source: 'log' };
+  }
   if (rule.at === 'log') {
     const targets = new Set(f.event.nodes ?? []);
-    // The nodes it left running: of the same kind as its targets (etcd members beside stopped ones).
-    const kin = [meta.topology.etcd, meta.topology.patroni, meta.topology.haproxy].find((names) => names.some((n) => targets.has(n))) ?? [];
-    const nodes = rule.on === 'rest' ? new Set(kin.filter((n) => !targets.has(n))) : targets;
-    const until = rule.on === 'rest' ? (f.heal_ms ?? Infinity) : (f.end_ms ?? Infinity);
-    const hit = logs.find((l) => l.kind === rule.kind && nodes.has(l.node) && l.t_ms >= f.start_ms - 100 && l.t_ms <= until);
+    const hit = logs.find((l) => l.kind === rule.kind && targets.has(l.node) && l.t_ms >= f.start_ms - 100 && l.t_ms <= (f.end_ms ?? Infinity));
     if (hit) return { t_ms: hit.t_ms, source: 'log' };
     return { t_ms: f.start_ms, source: 'inject_begin' };
   }
   if (rule.at === 'inject_begin' || f.end_ms === null) return { t_ms: f.start_ms, source: 'inject_begin' };
   return { t_ms: f.end_ms, source: 'inject_end' };
+}
+
+/**
+ * When etcd, left with too few members, stopped renewing leases: a leader renews them on its own
+ * until its check-quorum steps it down ("stepped down to follower since quorum is not active"), so
+ * when a member left running logged that, then; else the members left running were followers, whose
+ * leader was among the stopped, and it was gone when one of them had lost so many peers (members −
+ * ⌊members / 2⌋) that no majority was left: its "peer became inactive" line for the last of them.
+ * Null when the logs say neither before the heal.
+ */
+function leaderless(f: Fault, logs: readonly LogEvent[], meta: RunMeta): number | null {
+  const targets = new Set(f.event.nodes ?? []);
+  const rest = new Set(meta.topology.etcd.filter((n) => !targets.has(n)));
+  const needed = meta.topology.etcd.length - Math.floor(meta.topology.etcd.length / 2);
+  const during = (l: LogEvent) => rest.has(l.node) && l.t_ms >= f.start_ms - 100 && l.t_ms <= (f.heal_ms ?? Infinity);
+  const stepped = logs.find((l) => l.kind === 'etcd_leader_lost' && l.line.includes('stepped down') && during(l));
+  if (stepped) return stepped.t_ms;
+  const lost = new Map<string, Set<string>>();
+  const last = logs.find((l) => {
+    const peer = l.kind === 'etcd_peer_lost' && during(l) ? lostPeer(l.line) : null;
+    if (!peer) return false;
+    const mine = lost.get(l.node) ?? new Set<string>();
+    lost.set(l.node, mine.add(peer));
+    return mine.size >= needed;
+  });
+  return last?.t_ms ?? null;
 }
 
 /** Whom a fault with another side cut its targets from: the nodes the file named, or every other node. */

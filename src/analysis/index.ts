@@ -5,7 +5,7 @@ import { analyseFaults, faultsOf } from './faults.js';
 import { round01 } from './format.js';
 import { idGaps } from './gaps.js';
 import { leaderHistory, recoveryPromotions } from './leaders.js';
-import { logEvents } from './logs.js';
+import { logEvents, type LogEventKind } from './logs.js';
 import { partition } from './records.js';
 import { commitTimes, withServerGaps } from './server-gaps.js';
 import { splitBrain } from './split-brain.js';
@@ -15,6 +15,9 @@ import { measureAvailability } from './windows.js';
 export type * from './types.js';
 export { summarise, longestWindow, type AnalysisSummary } from './summary.js';
 export { SEQ_LOG_VALS } from './gaps.js';
+
+/** The model's inputs, not marks for the chart: the lock holder's loop starts, checkpoints, REST checks, etcd's lost peers. */
+const EVIDENCE_ONLY: ReadonlySet<LogEventKind> = new Set(['ha_loop', 'checkpoint', 'failover_check', 'etcd_peer_lost']);
 
 /** Everything derived from a recorded run; a pure function of it, so any run can be re-analysed. */
 export function analyse(run: RecordedRun): Analysis {
@@ -58,8 +61,7 @@ export function analyse(run: RecordedRun): Analysis {
     outages,
     faults,
     promotions,
-    // The lock holder's loop starts, checkpoints and REST checks are the model's input, not marks for the chart.
-    log_events: logs.filter((l) => l.kind !== 'ha_loop' && l.kind !== 'checkpoint' && l.kind !== 'failover_check'),
+    log_events: logs.filter((l) => !EVIDENCE_ONLY.has(l.kind)),
     errors: errorGroups(rec.ops),
   };
 }

@@ -17,6 +17,7 @@ export type LogEventKind =
   | 'failover_check'
   | 'etcd_leader'
   | 'etcd_leader_lost'
+  | 'etcd_peer_lost'
   | 'server_up'
   | 'server_down'
   | 'vrrp_master'
@@ -75,6 +76,15 @@ function isoMs(iso: string): number {
   return Date.parse(iso.replace(/\.\d+Z$/, 'Z')) + (frac ? Number(`0.${frac}`) * 1000 : 0);
 }
 
+/** etcd 3.4/3.5's zap line ("peer became inactive", "peer-id":…) or capnslog's ("peer <id> became inactive"). */
+const ETCD_PEER_LOST = /"msg":"peer became inactive[^"]*","peer-id":"([0-9a-f]+)"|peer ([0-9a-f]+) became inactive/;
+
+/** The member id of the peer an 'etcd_peer_lost' line is about. */
+export function lostPeer(line: string): string | null {
+  const m = ETCD_PEER_LOST.exec(line);
+  return m ? (m[1] ?? m[2])! : null;
+}
+
 const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   // Patroni
   { kind: 'lock_acquired', re: /promoted self to leader by acquiring session lock|acquired session lock as a leader/ },
@@ -95,6 +105,8 @@ const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   // etcd 3.4/3.5 (raft)
   { kind: 'etcd_leader', re: /elected leader [0-9a-f]+ at term|became leader at term/ },
   { kind: 'etcd_leader_lost', re: /lost leader [0-9a-f]+ at term|stepped down to follower since quorum is not active/ },
+  // A member no longer reaches a peer (warn level: logged at any setting but error).
+  { kind: 'etcd_peer_lost', re: ETCD_PEER_LOST },
   // HAProxy
   { kind: 'server_up', re: /Server \S+ is UP\b/ },
   { kind: 'server_down', re: /Server \S+ is DOWN\b/ },

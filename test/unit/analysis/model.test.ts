@@ -91,6 +91,23 @@ describe('the fault model', () => {
     expect(bare!.predicted!.hi_ms - bare!.predicted!.lo_ms).toBeGreaterThan(15_000);
   });
 
+  it("places a quorum loss where etcd stopped renewing leases: the lone leader's step-down, else its followers losing the last peer of a majority", () => {
+    const h = [...fault(1000, 'stop', ['etcd', 'etcd'], ['etcd1', 'etcd2'], 36_000, 'q', 'etcd:majority')];
+    const t0 = Date.parse('2025-01-01T00:00:10.000Z');
+    const inactive = (ts: string, peer: string) =>
+      `{"level":"warn","ts":"2025-01-01T00:00:${ts}Z","caller":"rafthttp/peer_status.go:68","msg":"peer became inactive (message send to peer failed)","peer-id":"${peer}","error":"EOF"}\n`;
+    const effect = (etcd3: string) => analyse({ ...run(h, null, { ended_ms: 100_000, t0_wall: new Date(t0).toISOString() }), logs: [{ node: 'etcd3', component: 'etcd', text: etcd3 }] }).faults[0]!;
+    // A stopped etcd leader tried to hand its leadership over for 7 s before it left raft (recorded on
+    // lab 5): until then the follower left running still had a leader, and the key was renewed.
+    const lingering = inactive('11.020', 'd7be') + inactive('11.030', 'd7be') + inactive('18.020', '39d5');
+    expect(effect(lingering)).toMatchObject({ effective_ms: 8020, effective_source: 'log' });
+    // The member left running was the leader: it renews leases alone until check-quorum steps it down.
+    const stepped = inactive('11.020', 'd7be') + inactive('11.100', '39d5') + '{"level":"warn","ts":"2025-01-01T00:00:12.900Z","msg":"720b stepped down to follower since quorum is not active"}\n';
+    expect(effect(stepped)).toMatchObject({ effective_ms: 2900, effective_source: 'log' });
+    // One peer lost is not a quorum lost; nothing else logged: the stop's start.
+    expect(effect(inactive('11.020', 'd7be'))).toMatchObject({ effective_ms: 1000, effective_source: 'inject_begin' });
+  });
+
   it('takes a graceful stop to effect at PostgreSQL\'s shutdown line when the log has it', () => {
     const h: HistoryRecord[] = [...fault(1000, 'stop', ['leader'], ['patroni1'], 20_000), ...writesDown([1100, 4000])];
     const t0 = Date.parse('2025-01-01T00:00:10.000Z');
