@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineTime, linesWithin, logEvents } from '../../../src/analysis/logs.js';
+import { lineTime, linesWithin, logEvents, lostPeer } from '../../../src/analysis/logs.js';
 import { commitTimes, withServerGaps } from '../../../src/analysis/server-gaps.js';
 import { meta } from './build.js';
 
@@ -75,6 +75,16 @@ describe('node logs', () => {
       [52_010, 'patroni3', 'failover_check'],
       [55_500, 'patroni3', 'demoting'],
     ]);
+  });
+
+  it("names the peer an etcd member lost, in zap's JSON and in capnslog's text", () => {
+    const zap = '{"level":"warn","ts":"2026-12-07T17:44:09.074Z","caller":"rafthttp/peer_status.go:68","msg":"peer became inactive (message send to peer failed)","peer-id":"39d5edb1f3cb341e","error":"EOF"}';
+    const capnslog = '2026-12-07 17:44:09.074398 W | rafthttp: peer 39d5edb1f3cb341e became inactive (message send to peer failed)';
+    for (const line of [zap, capnslog]) {
+      expect(lostPeer(line)).toBe('39d5edb1f3cb341e');
+      expect(logEvents([{ node: 'etcd1', component: 'etcd', text: line }], 0)[0]?.kind).toBe('etcd_peer_lost');
+    }
+    expect(lostPeer('{"level":"info","msg":"peer became active","peer-id":"39d5edb1f3cb341e"}')).toBeNull();
   });
 
   it('cuts a log to a span, keeping continuation lines with their stamped line', () => {
