@@ -930,14 +930,16 @@ export const MODEL: readonly FaultModel[] = [
 /** Roles a Patroni member can have; 'patroni' is a member targeted without regard to its role. */
 const STANDBY_ROLES = new Set(['replica', 'sync_standby', 'quorum_standby']);
 const MEMBER_ROLES = new Set(['leader', 'patroni', ...STANDBY_ROLES]);
+/** An etcd member, also when it was targeted as the Raft leader (etcd-leader). */
+const isEtcd = (role: string): boolean => role === 'etcd' || role === 'etcd_leader';
 
 /** Which row of the table a fault falls under, from the roles its targets had when it was injected. */
 export function targetClass(kind: string, cutRoles: readonly string[], topology: RunMeta['topology']): TargetClass | null {
   if (kind === 'switchover') return 'switchover';
   // A partition's cutting side may take etcd members along (a split): its Patroni members decide.
-  const roles = kind === 'partition' && cutRoles.some((r) => r !== 'etcd') ? cutRoles.filter((r) => r !== 'etcd') : cutRoles;
+  const roles = kind === 'partition' && cutRoles.some((r) => !isEtcd(r)) ? cutRoles.filter((r) => !isEtcd(r)) : cutRoles;
   if (roles.length === 0) return null;
-  if (roles.every((r) => r === 'etcd')) return roles.length * 2 > topology.etcd.length ? 'etcd_majority' : 'etcd_minority';
+  if (roles.every(isEtcd)) return roles.length * 2 > topology.etcd.length ? 'etcd_majority' : 'etcd_minority';
   if (roles.every((r) => r === 'haproxy' || r === 'keepalived')) return 'haproxy';
   if (roles.every((r) => r === 'pgbouncer')) return 'pgbouncer';
   if (roles.every((r) => MEMBER_ROLES.has(r))) {

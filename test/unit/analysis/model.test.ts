@@ -46,15 +46,18 @@ describe('the fault model', () => {
     expect(f!.predicted).toMatchObject({ lo_ms: 0, hi_ms: 5250 });
   });
 
-  it('expects no outage from a replica, a minority of etcd, or a quorum loss with failsafe on', () => {
+  it('expects no outage from a replica, a minority of etcd (its Raft leader too), or a quorum loss with failsafe on', () => {
     const h = [
       ...fault(1000, 'stop', ['replica'], ['patroni2'], 2000, 'a'),
       ...fault(3000, 'kill-patroni', ['replica'], ['patroni3'], 4000, 'b'),
       ...fault(5000, 'kill', ['etcd'], ['etcd1'], 6000, 'c'),
+      // etcd-leader: the member that was the Raft leader, still one of three.
+      ...fault(7000, 'kill', ['etcd_leader'], ['etcd2'], 8000, 'd'),
     ];
     expect(faults(h).map((f) => [f.scenario, f.predicted?.hi_ms, f.within])).toEqual([
       ['replica', 0, true],
       ['replica', 0, true],
+      ['etcd-minority', 0, true],
       ['etcd-minority', 0, true],
     ]);
     const failsafe = { ...meta().config, failsafe_mode: true };
