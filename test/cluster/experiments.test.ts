@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { LocalDriver } from '../../src/cluster/local/driver.js';
 import { loadExperiment } from '../../src/experiment/load.js';
 import { runExperiment } from '../../src/experiment/runner.js';
@@ -13,10 +13,27 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+/** Each fault's timing against its prediction, with the terms: all a failed run on CI leaves to read. */
+function faultsOf(results: Results): string {
+  return results.analysis.faults
+    .map((f) => {
+      const p = f.predicted;
+      const head = `${f.fault}: effective ${f.effective_ms} ms (${f.effective_source}), healed ${f.healed_ms} ms, observed ${f.observed_ms} ms, predicted ${p ? `[${p.lo_ms}, ${p.hi_ms}]` : 'none'}`;
+      return [head, ...(p?.terms ?? []).map((t) => `    ${t.lo_ms} … ${t.hi_ms}  ${t.label}`)].join('\n');
+    })
+    .join('\n');
+}
+
 async function run(name: string): Promise<{ results: Results; dir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), `drill-${name}-`));
   dirs.push(dir);
-  const results = await runExperiment(await loadExperiment(name), { driver: new LocalDriver(), outDir: dir });
+  let results: Results | undefined;
+  // A failed run keeps its folder, and its faults go to the log, which is all CI's machine leaves.
+  onTestFailed(() => {
+    dirs.splice(dirs.indexOf(dir), 1);
+    console.error(`${name}: run folder kept at ${dir}\n${results ? faultsOf(results) : 'no results'}`);
+  });
+  results = await runExperiment(await loadExperiment(name), { driver: new LocalDriver(), outDir: dir });
   return { results, dir };
 }
 
