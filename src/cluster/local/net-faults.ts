@@ -1,11 +1,12 @@
 import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../util/time.js';
 import { tagKey } from '../../faults/injection.js';
 import type { Direction, FaultTag } from '../types.js';
 import { createCgroup, killAll } from './cgroup.js';
 import { nsName } from './netns.js';
-import { launch } from './processes.js';
+import { isAlive, launch } from './processes.js';
 
 /**
  * Network faults short of pulling the cable, made inside the node's own namespace, so every rule is
@@ -153,8 +154,12 @@ const PROXY_UID = 65534;
 const PROXY_SCRIPT = fileURLToPath(new URL('./delay-proxy.ts', import.meta.url));
 const TSX = fileURLToPath(import.meta.resolve('tsx'));
 
-/** The first of the 100 ports a tag's proxy listens on (20000–59999), so two delays on one node do not meet. */
-export const proxyPortBase = (tag?: FaultTag) => 20_000 + (parseInt(tagKey(tag).slice(0, 4), 16) % 400) * 100;
+/**
+ * The first of the 100 ports a tag's proxy listens on, so two delays on one node do not meet:
+ * 10000–32699, below Linux's ephemeral range (32768 up), where the node's own connections could
+ * already hold the port.
+ */
+export const proxyPortBase = (tag?: FaultTag) => 10_000 + (parseInt(tagKey(tag).slice(0, 4), 16) % 227) * 100;
 const delayGroup = (node: string, tag?: FaultTag) => `${node}/delay-${tagKey(tag)}`;
 
 /** A connection the node opens to a peer's service, which a delay fault steers through the proxy. */
@@ -187,7 +192,7 @@ export async function delay(node: string, address: string, links: Link[], delayM
   await createCgroup(group);
   const base = proxyPortBase(tag);
   const mapped = links.map((l, i) => ({ ...l, proxyPort: base + i }));
-  await launch({
+  const pid = await launch({
     node,
     group,
     logFile,
@@ -199,7 +204,10 @@ export async function delay(node: string, address: string, links: Link[], delayM
   });
   const listening = async () => {
     const p = await probe(ns, address, mapped[0]!.proxyPort, 1, 800);
-    return p.lost === 0 && p.refused === 0 ? true : undefined;
+    if (p.lost === 0 && p.refused === 0) return true;
+    // What a timeout reports: whether the proxy still runs, and the end of its log.
+    const log = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
+    throw new Error(`pid ${pid} ${(await isAlive(pid)) ? 'runs' : 'has exited'}, its port ${p.refused ? 'refused' : 'did not answer'}; ${logFile} ends: ${log || '(empty)'}`);
   };
   await waitFor('the delay proxy listening', listening, { timeoutMs: 20_000, intervalMs: 200 });
   const chain = chainOf('D', tag);
