@@ -5,6 +5,7 @@
  */
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import { sleep } from '../../util/time.js';
 import type { InspectLike, TopLike } from './inspect.js';
 
 interface EngineError extends Error {
@@ -158,7 +159,14 @@ export async function execIn(docker: Docker, id: string, cmd: string[], opts: Ex
       reject(e);
     });
   });
-  const info = await exec.inspect();
+  // The engine can close the stream before it records the exit: inspected at once, the exec may
+  // still say Running, or give no ExitCode (in CI a postmaster "survived SIGKILL for 5 s" when
+  // the test had run 0.37 s).
+  let info = await exec.inspect();
+  for (const until = Date.now() + 5000; (info.Running || info.ExitCode == null) && Date.now() < until; ) {
+    await sleep(20);
+    info = await exec.inspect();
+  }
   return { exitCode: info.ExitCode ?? null, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
