@@ -85,6 +85,9 @@ export function lostPeer(line: string): string | null {
   return m ? (m[1] ?? m[2])! : null;
 }
 
+/** etcd's leader stepping down for want of a quorum (check-quorum), among the 'etcd_leader_lost' lines. */
+export const isStepDown = (l: LogEvent): boolean => l.kind === 'etcd_leader_lost' && l.line.includes('stepped down');
+
 const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   // Patroni
   { kind: 'lock_acquired', re: /promoted self to leader by acquiring session lock|acquired session lock as a leader/ },

@@ -121,8 +121,8 @@ export interface Prediction {
 export type EffectiveRule =
   | { at: 'inject_end' }
   | { at: 'inject_begin' }
-  | { at: 'log'; kind: 'postgres_shutdown' | 'postgres_panic'; fallback: 'inject_begin' }
-  | { at: 'etcd_leaderless'; fallback: 'inject_begin' };
+  | { at: 'log'; kind: 'postgres_shutdown' | 'postgres_panic' }
+  | { at: 'etcd_leaderless' };
 
 /** What a fault hit, as far as the write path is concerned. */
 export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'pgbouncer' | 'all_patroni' | 'switchover';
@@ -616,7 +616,7 @@ export const MODEL: readonly FaultModel[] = [
     scenario: 'leader-stop',
     target: 'leader',
     kinds: ['stop'],
-    effective: { at: 'log', kind: 'postgres_shutdown', fallback: 'inject_begin' },
+    effective: { at: 'log', kind: 'postgres_shutdown' },
     disrupts: true,
     predict: (c) => {
       const { s, t, live } = c;
@@ -664,7 +664,7 @@ export const MODEL: readonly FaultModel[] = [
     // its leadership over, and left raft 7.0 s after the stop began in the 2 of 20 recorded runs where
     // it was the one the member left running lost last. A leader left alone renews leases until its
     // check-quorum steps it down, 1.0–1.9 s after its second peer was lost in the other 18.
-    effective: { at: 'etcd_leaderless', fallback: 'inject_begin' },
+    effective: { at: 'etcd_leaderless' },
     disrupts: true,
     detection: 'writes_stop',
     predict: ({ s, t, live }) => {
@@ -823,7 +823,7 @@ export const MODEL: readonly FaultModel[] = [
     target: 'leader',
     kinds: ['disk-full'],
     // PostgreSQL PANICs at the segment switch the injection forces, before the injection returns.
-    effective: { at: 'log', kind: 'postgres_panic', fallback: 'inject_begin' },
+    effective: { at: 'log', kind: 'postgres_panic' },
     disrupts: true,
     predict: ({ s, t }) => {
       // PostgreSQL restarts itself and fails; what Patroni does next turns on a race of a few hundred ms.
