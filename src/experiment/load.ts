@@ -56,12 +56,12 @@ export function resolveExperimentPath(fileOrName: string): string {
   return isPath ? path.resolve(fileOrName) : path.join(EXPERIMENTS_DIR, `${fileOrName}.yaml`);
 }
 
-export interface LoadOptions {
+export interface ParseOptions {
   /** The driver the file will run on: a fault kind it cannot inject is refused at its place. */
   driver?: DriverKind;
 }
 
-export async function loadExperiment(fileOrName: string, opts: LoadOptions = {}): Promise<Experiment> {
+export async function loadExperiment(fileOrName: string, opts: ParseOptions = {}): Promise<Experiment> {
   const file = resolveExperimentPath(fileOrName);
   let text: string;
   try {
@@ -89,7 +89,7 @@ export async function listExperiments(): Promise<string[]> {
 }
 
 /** Validates the text of an experiment file; `file` names it in messages and sets the expected name. */
-export function parseExperimentText(text: string, file: string, opts: LoadOptions = {}): Experiment {
+export function parseExperimentText(text: string, file: string, opts: ParseOptions = {}): Experiment {
   const shown = displayPath(file);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_SETTINGS as D, nodeNames, PROFILES } from '../cluster/profiles.js';
 import { DIRECTIONS, FAULT_KINDS, FAULT_TARGETS, type Direction, type FaultKind, type FaultParams, type NodeKind } from '../cluster/types.js';
 import { SHAPES, type Shape } from '../faults/grudge.js';
+import type { LoadOptions } from '../load/types.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../util/duration.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -79,22 +80,8 @@ export interface ClusterSpec extends PatroniSettings {
   patroni?: string;
 }
 
-export interface WorkerSpec {
-  count: number;
-  /** Operations per second per worker, or 'max' = back to back. */
-  rate: number | 'max';
-}
-
-export interface LoadSpec {
-  writers: WorkerSpec;
-  /** Reads through the read port (replicas). */
-  readers: WorkerSpec;
-  /** Reads through the write port, as the course's traffic generator does. */
-  rw_readers: WorkerSpec;
-  op_timeout_ms: number;
-  connect_timeout_ms: number;
-  backoff: { initial_ms: number; max_ms: number };
-  max_in_flight: number;
+/** The load generator's options, and how long it runs around the steps. */
+export interface LoadSpec extends LoadOptions {
   /** Load runs this long before the first step. */
   warmup_ms: number;
   /** And this long after the last step. */
