@@ -1,7 +1,7 @@
 import type { ClusterSettingsSnapshot, EventRecord, PatroniObservation, RunMeta } from '../history/types.js';
 import { DEFAULT_OBSERVERS } from '../observe/options.js';
 import { round01 } from './format.js';
-import { isStepDown, lostPeer, type LogEvent } from './logs.js';
+import { lostPeer, type LogEvent } from './logs.js';
 import { combinationFor, cutOf, LEADER_GONE, modelFor, PHASES, type ModelContext, type FaultModel, type FaultTimes, type Interval, type LiveState, type PhaseName, type Prediction, type Scenario } from './model.js';
 import { outagePhases, type PhaseInputs } from './phases.js';
 import { longestWindow } from './summary.js';
@@ -102,7 +102,7 @@ function leaderless(f: Fault, logs: readonly LogEvent[], meta: RunMeta): number 
   const rest = new Set(meta.topology.etcd.filter((n) => !targets.has(n)));
   const needed = meta.topology.etcd.length - Math.floor(meta.topology.etcd.length / 2);
   const during = (l: LogEvent) => rest.has(l.node) && l.t_ms >= f.start_ms - 100 && l.t_ms <= (f.heal_ms ?? Infinity);
-  const stepped = logs.find((l) => isStepDown(l) && during(l));
+  const stepped = logs.find((l) => l.kind === 'etcd_stepped_down' && during(l));
   if (stepped) return stepped.t_ms;
   const lost = new Map<string, Set<string>>();
   const last = logs.find((l) => {
@@ -142,7 +142,7 @@ function liveState(logs: readonly LogEvent[], t: FaultTimes, targets: readonly s
   const mine = (keep: (l: LogEvent) => boolean) => logs.filter((l) => l.node === holder && keep(l)).map((l) => l.t_ms);
   // Only etcd's leader logs this line (checkQuorum).
   const stepped = logs.find(
-    (l) => isStepDown(l) && targets.includes(l.node) && l.t_ms >= t.injected_ms && l.t_ms <= (t.healed_ms ?? t.ended_ms),
+    (l) => l.kind === 'etcd_stepped_down' && targets.includes(l.node) && l.t_ms >= t.injected_ms && l.t_ms <= (t.healed_ms ?? t.ended_ms),
   );
   return {
     leader_loops_ms: mine((l) => l.kind === 'ha_loop'),

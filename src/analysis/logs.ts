@@ -17,6 +17,7 @@ export type LogEventKind =
   | 'failover_check'
   | 'etcd_leader'
   | 'etcd_leader_lost'
+  | 'etcd_stepped_down'
   | 'etcd_peer_lost'
   | 'server_up'
   | 'server_down'
@@ -85,9 +86,6 @@ export function lostPeer(line: string): string | null {
   return m ? (m[1] ?? m[2])! : null;
 }
 
-/** etcd's leader stepping down for want of a quorum (check-quorum), among the 'etcd_leader_lost' lines. */
-export const isStepDown = (l: LogEvent): boolean => l.kind === 'etcd_leader_lost' && l.line.includes('stepped down');
-
 const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   // Patroni
   { kind: 'lock_acquired', re: /promoted self to leader by acquiring session lock|acquired session lock as a leader/ },
@@ -107,7 +105,9 @@ const RULES: ReadonlyArray<{ kind: LogEventKind; re: RegExp }> = [
   { kind: 'failover_check', re: /INFO: Got response from \S+ http|WARNING: Request failed to \S+: GET / },
   // etcd 3.4/3.5 (raft)
   { kind: 'etcd_leader', re: /elected leader [0-9a-f]+ at term|became leader at term/ },
-  { kind: 'etcd_leader_lost', re: /lost leader [0-9a-f]+ at term|stepped down to follower since quorum is not active/ },
+  // A follower whose leader went away, and a leader that steps down for want of a quorum (check-quorum).
+  { kind: 'etcd_leader_lost', re: /lost leader [0-9a-f]+ at term/ },
+  { kind: 'etcd_stepped_down', re: /stepped down to follower since quorum is not active/ },
   // A member no longer reaches a peer (warn level: logged at any setting but error).
   { kind: 'etcd_peer_lost', re: ETCD_PEER_LOST },
   // HAProxy

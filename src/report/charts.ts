@@ -269,6 +269,7 @@ const LOG_COLORS: Record<string, string> = {
   postgres_down: '#4c0519',
   etcd_leader: '#0969da',
   etcd_leader_lost: '#bc4c00',
+  etcd_stepped_down: '#953800',
   server_up: '#2da44e',
   server_down: '#fa4549',
   vrrp_master: '#8250df',

@@ -87,6 +87,12 @@ describe('node logs', () => {
     expect(lostPeer('{"level":"info","msg":"peer became active","peer-id":"39d5edb1f3cb341e"}')).toBeNull();
   });
 
+  it("tells a follower that lost its etcd leader from a leader that stepped down for want of a quorum", () => {
+    const stepped = '{"level":"warn","ts":"2026-12-07T20:03:17.299Z","caller":"raft/raft.go:1017","msg":"9e4ab14895d09512 stepped down to follower since quorum is not active"}';
+    const lost = '2026-12-07 20:03:17.402113 I | raft: raft.node: 9e4ab14895d09512 lost leader 39d5edb1f3cb341e at term 7';
+    expect([stepped, lost].map((text) => logEvents([{ node: 'etcd1', component: 'etcd', text }], 0)[0]?.kind)).toEqual(['etcd_stepped_down', 'etcd_leader_lost']);
+  });
+
   it('cuts a log to a span, keeping continuation lines with their stamped line', () => {
     const text = ['2026-12-01 04:33:00,000 INFO: before', '2026-12-01 04:33:05,000 INFO: inside', '  continued', '2026-12-01 04:33:09,000 INFO: after'].join('\n');
     expect(linesWithin(text, Date.parse('2026-12-01T04:33:01Z'), Date.parse('2026-12-01T04:33:08Z'))).toBe('2026-12-01 04:33:05,000 INFO: inside\n  continued\n');

@@ -86,7 +86,7 @@ describe('the fault model', () => {
     // Detection is the demotion, seen as the writes stopping (the key outlives the outage).
     expect(q.phases.find((p) => p.name === 'detection')).toMatchObject({ observed_ms: 18_052, lo_ms: 16_267, hi_ms: 19_500, within: true });
     // The lock holder's loops feed the model; they are not marks for the chart.
-    expect(a.log_events.map((e) => e.kind)).toEqual(['etcd_leader_lost']);
+    expect(a.log_events.map((e) => e.kind)).toEqual(['etcd_stepped_down']);
     // Without the logs: from the stop's start, and the leader's loop can be anywhere up to
     // loop_wait + a /status try + a whole touch_member retry (the slow runs' 18.7–28.6 s).
     const [bare] = faults(h);
