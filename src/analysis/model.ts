@@ -6,6 +6,7 @@
  */
 import type { ClusterSettingsSnapshot, RunMeta } from '../history/types.js';
 import { checkTimeoutMs } from '../cluster/config/haproxy.js';
+import { ownCheck } from '../cluster/config/keepalived.js';
 import { DEFAULT_OBSERVERS } from '../observe/options.js';
 import { round01, seconds } from './format.js';
 
@@ -20,6 +21,8 @@ export type Scenario =
   | 'etcd-minority'
   | 'haproxy'
   | 'haproxy-vip'
+  | 'keepalived'
+  | 'haproxy-standby'
   | 'pgbouncer'
   | 'all-patroni'
   | 'switchover'
@@ -104,6 +107,9 @@ export interface ModelContext {
   live: LiveState;
   /** Whom a partition cut its target from (nothing for other faults). */
   cut: Cut;
+  /** The fault's kind and the nodes it hit ("haproxy1", "haproxy1/keepalived"). */
+  kind: string;
+  targets: readonly string[];
 }
 
 export interface Prediction {
@@ -125,13 +131,18 @@ export type EffectiveRule =
   | { at: 'etcd_leaderless' };
 
 /** What a fault hit, as far as the write path is concerned. */
-export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'pgbouncer' | 'all_patroni' | 'switchover';
+export type TargetClass = 'leader' | 'replica' | 'etcd_minority' | 'etcd_majority' | 'haproxy' | 'haproxy_backup' | 'keepalived' | 'pgbouncer' | 'all_patroni' | 'switchover';
 
 /** What decides between entries of one kind on one target: the settings, and whom a partition cut. */
 export interface WhenContext {
   s: ClusterSettingsSnapshot;
   keepalived: boolean;
   cut: Cut;
+  /**
+   * A node-level kill or pause reaches every process on the node (the local and Docker drivers, a
+   * machine lost), not only its main service (the hosts driver's systemctl kill / freeze of one unit).
+   */
+  whole_node: boolean;
 }
 
 /** The nodes a partition separated its target from, by kind. */
@@ -242,6 +253,12 @@ const ETCD_BACK: [number, number] = [100, 600];
 const REPROMOTE: [number, number] = [150, 900];
 /** A client's next attempt after the path is open again: load interval, reconnect. */
 const CLIENT: [number, number] = [0, 250];
+/**
+ * The VIP claimed by a backup while the old holder's HAProxy still serves it: the connections made
+ * through the old holder are reset once clients follow the gratuitous ARP, and the next attempt
+ * reconnects (measured 54–152 ms in 5 keepalived-kill runs, 2026-12-07, lab 5).
+ */
+const VIP_CLAIMED: [number, number] = [0, 400];
 
 /**
  * A degraded path (lost packets, added latency) stalls some client operations without
@@ -527,16 +544,77 @@ const electionTerm = (s: ClusterSettingsSnapshot): Term => {
   const e = s.etcd?.election_ms ?? 1000;
   return { label: `etcd start ${seconds(ETCD_START[0])}…${seconds(ETCD_START[1])} + election 0 … ${seconds(e)}`, lo_ms: ETCD_START[0], hi_ms: ETCD_START[1] + e };
 };
+/** keepalived as the run recorded it; runs recorded before its check was kept had this tool's own. */
+const vrrpOf = (s: ClusterSettingsSnapshot) => {
+  const k = s.keepalived ?? { advert_int_ms: 1000, nopreempt: true };
+  return { advert: k.advert_int_ms, nopreempt: k.nopreempt, check: k.check === undefined ? ownCheck(k.advert_int_ms) : k.check, priorities: k.priorities };
+};
+/** The HAProxy nodes that may take the VIP over: those with a VRRP priority the fault did not hit. */
+const backupsOf = (s: ClusterSettingsSnapshot, targets: readonly string[]): Array<[string, number]> => {
+  const hit = new Set(targets.map((t) => t.split('/')[0]));
+  return Object.entries(vrrpOf(s).priorities ?? {}).filter(([node]) => !hit.has(node));
+};
 /**
- * The VIP moves at once when keepalived on the holder sees HAProxy down (its check fails, it gives
- * the address up with a priority-0 advertisement: measured 0.8–1.5 s in all), and only after the
- * master-down interval (3 × advert_int + skew) when the holder goes silent (killed, frozen, cut off).
- * The check runs every max(1 s, advert_int).
+ * A backup told to take over (a priority-0 advertisement) does so after its Skew_Time,
+ * (256 − priority) / 256 × advert_int (RFC 5798 6.4.2); the highest priority goes first. Without the
+ * priorities, anything from 0 to advert_int.
  */
-const vrrpTerm = (s: ClusterSettingsSnapshot): Term => {
-  const a = s.keepalived?.advert_int_ms ?? 1000;
-  const check = Math.max(1000, a);
-  return { label: `VRRP: 0 (the holder gives the VIP up) … check ${seconds(check)} + 3 × advert_int ${seconds(a)} + skew`, lo_ms: 0, hi_ms: check + 4 * a };
+const skewTerm = (s: ClusterSettingsSnapshot, targets: readonly string[]): Term => {
+  const { advert } = vrrpOf(s);
+  const backups = backupsOf(s, targets);
+  if (backups.length === 0) return { label: `the backup's skew: 0 … advert_int ${seconds(advert)} (priorities not known)`, lo_ms: 0, hi_ms: advert };
+  const [node, priority] = backups.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const skew = round01(((256 - priority) / 256) * advert);
+  return exact(`the backup (${node}, priority ${priority}) takes over after its skew, (256 − ${priority}) / 256 × advert_int`, skew);
+};
+/**
+ * keepalived's check of its HAProxy fails `fall` runs in a row: the next run comes within one
+ * interval, and a run against a frozen HAProxy fails only when its timeout runs out.
+ */
+const checkFailsTerm = (check: NonNullable<ReturnType<typeof vrrpOf>['check']>, hangs: boolean): Term => {
+  const wait = hangs ? check.timeout_ms : 0;
+  return {
+    label: `keepalived's check of HAProxy fails: next run 0 … interval ${seconds(check.interval_ms)}${check.fall > 1 ? ` + ${check.fall - 1} more` : ''}${hangs ? ` + its timeout ${seconds(wait)} (HAProxy frozen)` : ''}`,
+    lo_ms: (check.fall - 1) * check.interval_ms + wait,
+    hi_ms: check.fall * check.interval_ms + wait,
+  };
+};
+/**
+ * When keepalived on the VIP holder sees its HAProxy gone, how the VIP moves. Weight 0: the
+ * instance enters FAULT, advertises priority 0 and the backup takes over after its skew (measured:
+ * outages of 0.94–1.57 s in 10 runs, check every 1 s, skew 0.6 s). A weight only changes priorities:
+ * a backup that now outranks the holder takes over at the holder's next advertisement, unless
+ * nopreempt keeps it from preempting; without a check nothing moves. Null: the VIP stays.
+ */
+const vipMovesAfterCheck = (s: ClusterSettingsSnapshot, targets: readonly string[], hangs: boolean): Term[] | null => {
+  const { advert, nopreempt, check } = vrrpOf(s);
+  if (check === null) return null;
+  const fails = checkFailsTerm(check, hangs);
+  if (check.weight === 0) return [fails, skewTerm(s, targets)];
+  if (nopreempt) return null;
+  const holder = vrrpOf(s).priorities?.[targets[0]?.split('/')[0] ?? ''];
+  const backups = backupsOf(s, targets);
+  const next: Term = { label: `taken over at the holder's next advertisement, 0 … advert_int ${seconds(advert)}`, lo_ms: 0, hi_ms: advert };
+  if (holder === undefined || backups.length === 0) return [fails, { ...next, label: `${next.label} (if a backup now outranks it: priorities not known)` }];
+  // A positive weight is a bonus for a passing check, a negative one a penalty for a failing one.
+  const after = check.weight > 0 ? holder : holder + check.weight;
+  const best = Math.max(...backups.map(([, p]) => p + Math.max(0, check.weight)));
+  if (best <= after) return null;
+  return [fails, { ...next, label: `the holder's priority ${after} is now below a backup's ${best}: ${next.label}` }];
+};
+/**
+ * A silent holder (cut off, its node frozen, its keepalived killed): the backup takes over once
+ * Master_Down_Interval, 3 × advert_int + skew, has passed since the last advertisement it heard,
+ * which came within one advert_int before the fault.
+ */
+const masterDownTerm = (s: ClusterSettingsSnapshot, targets: readonly string[]): Term => {
+  const { advert } = vrrpOf(s);
+  const skew = skewTerm(s, targets);
+  return {
+    label: `the backup hears no advertisement for 3 × advert_int ${seconds(advert)} + skew (${skew.label}), counted from the last one, 0 … advert_int before`,
+    lo_ms: 2 * advert + skew.lo_ms,
+    hi_ms: 3 * advert + skew.hi_ms,
+  };
 };
 
 export function sumTerms(terms: readonly Term[]): Interval {
@@ -590,6 +668,23 @@ const crashLike =
   };
 
 const heldFor = (t: FaultTimes): number => Math.max(0, (t.healed_ms ?? t.ended_ms) - t.effective_ms);
+
+/** Writes are out until the VIP has moved to a serving HAProxy and a client tries again. */
+const vipMoved = (moves: Term[]): Prediction => {
+  const phases = chain([
+    ['routing', moves],
+    ['first_write', [fixed('client retry', CLIENT)]],
+  ]);
+  return { outage: outageOf(phases), phases };
+};
+/** keepalived leaves the VIP with a dead HAProxy: clients are cut off until it is back, as with one HAProxy. */
+const vipStays = (s: ClusterSettingsSnapshot, t: FaultTimes): Prediction => {
+  const phases = chain([
+    ['routing', [exact("the VIP stays with the dead HAProxy (keepalived's check does not give it up): HAProxy down for", heldFor(t)), fallTerm(s)]],
+    ['first_write', [fixed('client retry', CLIENT)]],
+  ]);
+  return { outage: outageOf(phases), phases };
+};
 
 const LOSE_A_NODE = ['stop', 'kill', 'pause', 'isolate'] as const;
 const DEGRADE = ['loss', 'delay', 'bandwidth', 'cpu-starve'] as const;
@@ -871,17 +966,63 @@ export const MODEL: readonly FaultModel[] = [
   {
     scenario: 'haproxy-vip',
     target: 'haproxy',
-    kinds: LOSE_A_NODE,
+    kinds: ['kill', 'pause'],
+    // keepalived goes down with its node: the holder falls silent.
+    when: ({ keepalived, whole_node }) => keepalived && whole_node,
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s, targets }) => vipMoved([masterDownTerm(s, targets)]),
+  },
+  {
+    scenario: 'haproxy-vip',
+    target: 'haproxy',
+    kinds: ['stop', 'kill', 'pause'],
     when: ({ keepalived }) => keepalived,
     effective: { at: 'inject_end' },
     disrupts: true,
-    predict: ({ s }) => {
-      const phases = chain([
-        ['routing', [vrrpTerm(s)]],
-        ['first_write', [fixed('client retry', CLIENT)]],
-      ]);
-      return { outage: outageOf(phases), phases };
+    predict: ({ s, t, targets, kind }) => {
+      const moves = vipMovesAfterCheck(s, targets, kind === 'pause');
+      return moves === null ? vipStays(s, t) : vipMoved(moves);
     },
+  },
+  {
+    scenario: 'haproxy-vip',
+    target: 'haproxy',
+    kinds: ['isolate'],
+    when: ({ keepalived }) => keepalived,
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s, targets }) => vipMoved([masterDownTerm(s, targets)]),
+  },
+  {
+    scenario: 'keepalived',
+    target: 'keepalived',
+    kinds: ['kill', 'pause'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    predict: ({ s, targets }) => {
+      // Its HAProxy keeps serving on the VIP until the backup claims the address too.
+      const flip = fixed('the VIP claimed by the backup: connections through the old holder reset, clients reconnect', VIP_CLAIMED);
+      const phases = chain([['first_write', [masterDownTerm(s, targets), flip]]]);
+      return { outage: sumTerms([flip]), phases };
+    },
+  },
+  {
+    scenario: 'keepalived',
+    target: 'keepalived',
+    kinds: ['stop'],
+    effective: { at: 'inject_end' },
+    disrupts: true,
+    // A stopping keepalived gives the VIP up with a priority-0 advertisement.
+    predict: ({ s, targets }) => vipMoved([skewTerm(s, targets)]),
+  },
+  {
+    scenario: 'haproxy-standby',
+    target: 'haproxy_backup',
+    kinds: ['stop', 'kill', 'pause'],
+    effective: { at: 'inject_end' },
+    disrupts: false,
+    predict: () => noOutage('the HAProxy that does not hold the VIP serves no client'),
   },
   {
     scenario: 'pgbouncer',
@@ -940,7 +1081,7 @@ export function targetClass(kind: string, cutRoles: readonly string[], topology:
   const roles = kind === 'partition' && cutRoles.some((r) => !isEtcd(r)) ? cutRoles.filter((r) => !isEtcd(r)) : cutRoles;
   if (roles.length === 0) return null;
   if (roles.every(isEtcd)) return roles.length * 2 > topology.etcd.length ? 'etcd_majority' : 'etcd_minority';
-  if (roles.every((r) => r === 'haproxy' || r === 'keepalived')) return 'haproxy';
+  for (const r of ['haproxy', 'haproxy_backup', 'keepalived'] as const) if (roles.every((x) => x === r)) return r;
   if (roles.every((r) => r === 'pgbouncer')) return 'pgbouncer';
   if (roles.every((r) => MEMBER_ROLES.has(r))) {
     if (topology.patroni.length > 0 && roles.length >= topology.patroni.length) return 'all_patroni';
@@ -952,10 +1093,10 @@ export function targetClass(kind: string, cutRoles: readonly string[], topology:
 }
 
 /** The entry for a fault kind on a target, or null when the table has none. */
-export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config'>, cut: Cut = NOTHING_CUT): FaultModel | null {
+export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config' | 'driver'>, cut: Cut = NOTHING_CUT): FaultModel | null {
   const target = targetClass(kind, roles, meta.topology);
   if (!target) return null;
-  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut };
+  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut, whole_node: meta.driver !== 'hosts' };
   return MODEL.find((m) => m.target === target && m.kinds.includes(kind) && (!m.when || m.when(c))) ?? null;
 }
 
@@ -1008,13 +1149,13 @@ export const COMBINATIONS: readonly Combination[] = [
   },
   {
     background: 'etcd-minority',
-    foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate', 'haproxy', 'haproxy-vip', 'switchover'],
+    foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate', 'haproxy', 'haproxy-vip', 'keepalived', 'switchover'],
     story: 'etcd still has a majority: the fault plays out as on its own',
     predict: ({ own }) => own,
   },
   {
     background: 'replica',
-    foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate', 'haproxy', 'haproxy-vip', 'switchover'],
+    foreground: ['leader-stop', 'leader-crash', 'patroni-kill', 'leader-pause', 'leader-isolate', 'haproxy', 'haproxy-vip', 'keepalived', 'switchover'],
     story: 'a replica is left to take over: the fault plays out as on its own',
     predict: ({ own }) => own,
   },

@@ -35,6 +35,20 @@ export interface ClusterSettings {
   keepalived: { advert_int_ms: number; nopreempt: boolean };
 }
 
+/** keepalived as its configuration has it: what decides how fast the VIP moves. */
+export interface KeepalivedSettings {
+  advert_int_ms: number;
+  nopreempt: boolean;
+  /**
+   * Its health check of HAProxy (vrrp_script): run every interval_ms, each run given timeout_ms,
+   * failed after `fall` failed runs; then, with weight 0, the instance gives the VIP up (FAULT), else
+   * its priority changes by the weight. null: no check, the VIP stays with a dead HAProxy.
+   */
+  check?: { interval_ms: number; timeout_ms: number; fall: number; weight: number } | null;
+  /** VRRP priority per HAProxy node: a backup takes over after (256 − its priority) / 256 × advert_int once told to. */
+  priorities?: Record<string, number>;
+}
+
 export interface ClusterSpec {
   /** Patroni scope (cluster name). */
   scope: string;
@@ -77,6 +91,11 @@ export interface ClusterAccess {
   superuser: DbCredentials;
   /** inet_server_addr() → node name. */
   nodeByAddress: Record<string, string>;
+  /**
+   * The load balancers' settings as their configuration files have them, where the driver wrote or
+   * read those files: they, not the experiment file's, are what the run's predictions use.
+   */
+  balancers?: { haproxy?: ClusterSettings['haproxy']; keepalived?: KeepalivedSettings };
 }
 
 /**

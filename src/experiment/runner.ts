@@ -36,7 +36,7 @@ function clusterSpec(exp: Experiment): ClusterSpec {
   return { ...profileSpec(exp.profile, { ...patroni, haproxy, etcd, keepalived }), ...(build ? { patroni: build } : {}) };
 }
 
-/** The settings as the live cluster reports them (GET /config), not as the file asked for them. */
+/** The settings as the live cluster reports them (GET /config, the balancers' own files), not as the file asked for them. */
 async function liveSettings(access: ClusterAccess, spec: ClusterSpec): Promise<ClusterSettingsSnapshot> {
   const base = Object.values(access.patroni)[0]!;
   const c = await getJson<Partial<Record<string, unknown>>>(`${base}/config`, 2000);
@@ -49,9 +49,9 @@ async function liveSettings(access: ClusterAccess, spec: ClusterSpec): Promise<C
     maximum_lag_on_failover: num(c.maximum_lag_on_failover, s.maximum_lag_on_failover),
     failsafe_mode: c.failsafe_mode === true,
     synchronous_mode: c.synchronous_mode === true,
-    haproxy: s.haproxy,
+    haproxy: access.balancers?.haproxy ?? s.haproxy,
     etcd: s.etcd,
-    keepalived: s.keepalived,
+    keepalived: access.balancers?.keepalived ?? s.keepalived,
   };
 }
 

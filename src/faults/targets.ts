@@ -6,7 +6,7 @@ import { formatTarget, type TargetSpec } from '../experiment/schema.js';
 export interface ResolvedTarget {
   /** A node ("patroni2") or a component on it ("patroni2/pgbouncer"), as ClusterDriver.inject takes. */
   node: string;
-  /** What the node was when chosen: leader, replica, sync_standby, etcd, haproxy. */
+  /** What the node was when chosen: leader, replica, sync_standby, etcd, etcd_leader, haproxy, haproxy_backup (not the VIP holder), keepalived, pgbouncer. */
   role: string;
 }
 
@@ -69,13 +69,14 @@ export async function resolveTarget(
       const active = (await driver.activeHaproxy()) ?? haproxy[0];
       const chosen = (target.which === 'backup' ? haproxy.filter((h) => h !== active) : target.which === 'active' ? haproxy.filter((h) => h === active) : haproxy).filter(allowed);
       if (chosen.length === 0) throw new Error(`no HAProxy node matches haproxy:${target.which}`);
-      return chosen.map((node) => ({ node, role: 'haproxy' }));
+      return chosen.map((node) => ({ node, role: haproxyRole(node, active, access.topology.keepalived) }));
     }
     case 'patroni_all':
       return ofKind('patroni').filter(allowed).map((node) => ({ node, role: 'patroni' }));
     case 'node': {
       const n = access.nodes.find((x) => x.name === target.name);
       if (!n) throw new Error(`no node named "${target.name}" (nodes: ${access.nodes.map((x) => x.name).join(', ')})`);
+      if (n.kind === 'haproxy') return [{ node: n.name, role: haproxyRole(n.name, await driver.activeHaproxy(), access.topology.keepalived) }];
       if (n.kind !== 'patroni') return [{ node: n.name, role: n.kind }];
       return [{ node: n.name, role: await roleOf(access, n.name) }];
     }
@@ -90,6 +91,14 @@ export async function resolveTarget(
       return [{ node: `${active}/keepalived`, role: 'keepalived' }];
     }
   }
+}
+
+/**
+ * With keepalived only the VIP holder serves clients: a fault on another HAProxy is one on a standby
+ * ('haproxy_backup'), which the fault model tells apart.
+ */
+export function haproxyRole(node: string, active: string | null | undefined, keepalived: boolean): string {
+  return keepalived && active && node !== active ? 'haproxy_backup' : 'haproxy';
 }
 
 /** The nodes replica:other and not: leave out. */

@@ -4,7 +4,7 @@
  * wall clock). Analysis reads nothing else, so any run can be re-analysed from its files.
  */
 
-import type { ClusterDriver } from '../cluster/types.js';
+import type { ClusterDriver, KeepalivedSettings } from '../cluster/types.js';
 
 /** ok = acknowledged; failed = a definite error; indeterminate = sent but never answered. */
 export type Outcome = 'ok' | 'failed' | 'indeterminate';
@@ -131,7 +131,7 @@ export interface ClusterSettingsSnapshot {
   haproxy: { inter_ms: number; fall: number; rise: number };
   /** Absent in runs recorded before they were kept. */
   etcd?: { heartbeat_ms: number; election_ms: number };
-  keepalived?: { advert_int_ms: number; nopreempt: boolean };
+  keepalived?: KeepalivedSettings;
 }
 
 /** The server's clock against ours, asked once right after t = 0. */

@@ -125,6 +125,10 @@ function faultPhrase(c: Ctx): string {
       return c.tr(`The only HAProxy (${who}) was ${verb}${lasted}`, `Единственный HAProxy (${who}): ${noun}${lasted}`);
     case 'haproxy-vip':
       return c.tr(`The active HAProxy (${who}) was ${verb}${lasted}`, `Активный HAProxy (${who}): ${noun}${lasted}`);
+    case 'keepalived':
+      return c.tr(`keepalived on the VIP holder (${who}) was ${verb}${lasted}, its HAProxy left running`, `keepalived на держателе VIP (${who}): ${noun}${lasted}, его HAProxy продолжал работать`);
+    case 'haproxy-standby':
+      return c.tr(`The standby HAProxy (${who}), which does not hold the VIP, was ${verb}${lasted}`, `Резервный HAProxy (${who}), не держащий VIP: ${noun}${lasted}`);
     case 'pgbouncer':
       return c.tr(`pgbouncer (${who}) was ${verb}${lasted}`, `pgbouncer (${who}): ${noun}${lasted}`);
     case 'all-patroni':
@@ -421,6 +425,16 @@ function mechanism(c: Ctx): string | null {
         'Patroni and PostgreSQL noticed nothing; keepalived moved the virtual IP to the standby HAProxy, and clients reconnected there.',
         'Patroni и PostgreSQL ничего не заметили; keepalived перенёс виртуальный IP на резервный HAProxy, и клиенты переподключились к нему.',
       );
+    case 'keepalived':
+      return c.tr(
+        "A keepalived that dies without a word leaves the virtual IP on its node, where HAProxy still serves it. The backup stops hearing advertisements and claims the address after 3 × advert_int plus its skew; the connections made through the old holder are then reset, and clients reconnect to the new one.",
+        'keepalived, завершившийся молча, оставляет виртуальный IP на своём узле, где HAProxy продолжает его обслуживать. Резервный узел перестаёт слышать анонсы и забирает адрес через 3 × advert_int плюс свой skew; соединения через старого держателя при этом сбрасываются, и клиенты переподключаются к новому.',
+      );
+    case 'haproxy-standby':
+      return c.tr(
+        'Clients reach HAProxy only through the virtual IP, and the stopped HAProxy did not hold it: nothing on the write path changed.',
+        'Клиенты обращаются к HAProxy только через виртуальный IP, а остановленный HAProxy его не держал: на пути записи ничего не изменилось.',
+      );
     case 'pgbouncer':
       return c.tr(
         "HAProxy's check asks Patroni's REST API, which kept answering that this node is the primary, so HAProxy went on sending writes to a pgbouncer that was not there. Patroni did not fail over: PostgreSQL itself was fine.",
@@ -649,7 +663,13 @@ function phaseWhy(c: Ctx, row: PhaseRow): string {
         `После освобождения ключа повышение заняло ${took}${exp ? `, дольше loop_wait (${exp})` : ''}: реплики замечают это на следующем цикле, опрашивают REST API остальных узлов (ожидая до retry_timeout того, кто не отвечает), а PostgreSQL должен доиграть полученный WAL и завершить повышение.`,
       );
     case 'route':
-      if (c.fault.scenario === 'haproxy' || c.fault.scenario === 'haproxy-vip') {
+      if (c.fault.scenario === 'haproxy-vip' || c.fault.scenario === 'keepalived') {
+        return c.tr(
+          `The virtual IP led to a serving HAProxy again ${took} after the fault: keepalived noticed and the backup took the address over${exp ? ` (${exp})` : ''}.`,
+          `Виртуальный IP снова вёл к работающему HAProxy через ${took} после отказа: keepalived заметил сбой, и резервный узел забрал адрес${exp ? ` (${exp})` : ''}.`,
+        );
+      }
+      if (c.fault.scenario === 'haproxy') {
         return c.tr(
           `HAProxy routed again ${took} after it was stopped: the fault itself${exp ? ` (${exp})` : ''} plus HAProxy's start-up.`,
           `HAProxy снова направлял запросы через ${took} после остановки: сам отказ${exp ? ` (${exp})` : ''} плюс запуск HAProxy.`,
@@ -775,7 +795,10 @@ function remedySection(c: Ctx): ConclusionSection {
       );
       break;
     case 'haproxy-vip':
-      p.push(c.tr('The load balancer is redundant already; the remaining outage is the VRRP failover (about advert_int × 3): lower advert_int, and use nopreempt so the recovered node does not take the IP back with a second blip.', 'Балансировщик уже резервирован; оставшийся простой — это переключение VRRP (около advert_int × 3): уменьшите advert_int и включите nopreempt, чтобы вернувшийся узел не забирал IP обратно со вторым перерывом.'));
+      p.push(c.tr("The load balancer is redundant already; the remaining outage is keepalived's check interval plus the backup's takeover (its skew, a fraction of advert_int; 3 × advert_int when the holder goes silent): check more often, lower advert_int, and use nopreempt so the recovered node does not take the IP back with a second blip.", 'Балансировщик уже резервирован; оставшийся простой — это интервал проверки keepalived плюс перехват резервным узлом (его skew, доля advert_int; 3 × advert_int, если держатель замолчал): проверяйте чаще, уменьшите advert_int и включите nopreempt, чтобы вернувшийся узел не забирал IP обратно со вторым перерывом.'));
+      break;
+    case 'keepalived':
+      p.push(c.tr("Losing keepalived alone costs only a reset of open connections when the backup claims the VIP; clients that reconnect on error do not notice. Run keepalived under a supervisor that restarts it (systemd's Restart=on-failure).", 'Потеря одного keepalived стоит лишь сброса открытых соединений, когда резервный узел забирает VIP; клиенты, переподключающиеся при ошибке, этого не замечают. Запускайте keepalived под супервизором, который его перезапустит (Restart=on-failure в systemd).'));
       break;
     case 'etcd-quorum':
       p.push(

@@ -129,6 +129,9 @@ describe('hosts driver on the test bed', () => {
       ['primary', 'replicas', 500],
     ]);
     expect(d.keepalived?.holder).toMatch(/^haproxy[12]$/);
+    // What decides how fast the VIP moves, as the hosts' own files have it, is what the predictions use.
+    expect(d.keepalived).toMatchObject({ advert_int_ms: 1000, check: { interval_ms: 1000, timeout_ms: 1000, fall: 1, weight: 0 }, priorities: { haproxy1: 102, haproxy2: 101 } });
+    expect(access.balancers).toMatchObject({ haproxy: { inter_ms: 500 }, keepalived: { priorities: { haproxy1: 102, haproxy2: 101 } } });
     expect(d.settings).toMatchObject({ ttl: 20, loop_wait: 2, retry_timeout: 9 });
     expect(d.versions.patroni).toBe('4.0.7');
     expect(access.topology).toEqual({ etcd: 3, patroni: 3, haproxy: 2, pgbouncer: true, keepalived: true });

@@ -1,3 +1,5 @@
+import type { KeepalivedSettings } from '../types.js';
+
 export interface KeepalivedConfigInput {
   /** This HAProxy host's address and its peers'. */
   address: string;
@@ -14,11 +16,25 @@ export interface KeepalivedConfigInput {
 }
 
 /**
+ * The health check this tool gives keepalived: a run every advertisement interval (whole seconds,
+ * at least one), each allowed 1 s, one failure enough to give the VIP up.
+ */
+export function ownCheck(advertIntMs: number): NonNullable<KeepalivedSettings['check']> {
+  return { interval_ms: Math.max(1, Math.round(advertIntMs / 1000)) * 1000, timeout_ms: 1000, fall: 1, weight: 0 };
+}
+
+/** The first HAProxy is the preferred VIP holder: priorities 100 + n … 101. */
+export function ownPriorities(haproxy: readonly string[]): Record<string, number> {
+  return Object.fromEntries(haproxy.map((name, i) => [name, 100 + haproxy.length - i]));
+}
+
+/**
  * VRRP between the HAProxy hosts. Unicast peers, because the lab bridge's multicast is not something
  * a student's VMs can count on either; VRRPv3 so the advertisement interval can go below a second.
  */
 export function keepalivedConfig(c: KeepalivedConfigInput): string {
   const advert = (c.advertIntMs / 1000).toFixed(2).replace(/\.?0+$/, '');
+  const check = ownCheck(c.advertIntMs);
   return [
     'global_defs {',
     '    script_user root',
@@ -30,9 +46,9 @@ export function keepalivedConfig(c: KeepalivedConfigInput): string {
     '',
     'vrrp_script chk_haproxy {',
     `    script "${c.checkCommand}"`,
-    `    interval ${Math.max(1, Math.round(c.advertIntMs / 1000))}`,
-    '    timeout 1',
-    '    fall 1',
+    `    interval ${check.interval_ms / 1000}`,
+    `    timeout ${check.timeout_ms / 1000}`,
+    `    fall ${check.fall}`,
     '    rise 1',
     '}',
     '',

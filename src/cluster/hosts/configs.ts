@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { ControlPath } from './commands.js';
+import type { KeepalivedSettings } from '../types.js';
 
 /** Readers of the packaged services' own configuration files: what discovery learns from them. */
 
@@ -123,15 +124,47 @@ export interface KeepalivedFacts {
   vip: string | null;
   advert_int_ms: number | null;
   nopreempt: boolean;
+  /** This host's VRRP priority (keepalived's default 100). */
+  priority: number;
+  /** The first tracked vrrp_script, with keepalived's defaults filled in; null when the instance tracks none. */
+  check: KeepalivedSettings['check'];
 }
 
-/** /etc/keepalived/keepalived.conf: the first VRRP instance's VIP, advertisement interval and nopreempt. */
+/** keepalived's own defaults (2.x): a script every 1 s, given as long as its interval, one failure, weight 0. */
+const SCRIPT_DEFAULTS = { interval: 1, fall: 1, weight: 0 };
+
+/**
+ * /etc/keepalived/keepalived.conf: the first VRRP instance's VIP, advertisement interval, nopreempt,
+ * priority and the health check it tracks (a weight in track_script overrides the script's).
+ */
 export function parseKeepalivedConfig(text: string): KeepalivedFacts {
   const clean = text.replace(/[#!].*$/gm, '');
-  const advert = /\badvert_int\s+([\d.]+)/.exec(clean);
+  const num = (block: string, key: string) => {
+    const m = new RegExp(`^\\s*${key}\\s+(-?[\\d.]+)`, 'm').exec(block);
+    return m ? Number(m[1]) : null;
+  };
+  const advert = num(clean, 'advert_int');
   const vipBlock = /virtual_ipaddress\s*\{([^}]*)\}/.exec(clean);
   const vip = vipBlock ? (/(\d+\.\d+\.\d+\.\d+|[0-9a-f:]+:[0-9a-f:]*)/i.exec(vipBlock[1]!)?.[1] ?? null) : null;
-  return { vip, advert_int_ms: advert ? Math.round(Number(advert[1]) * 1000) : null, nopreempt: /^\s*nopreempt\b/m.test(clean) };
+  const tracked = /track_script\s*\{\s*(\S+)(?:\s+weight\s+(-?\d+))?/.exec(clean);
+  let check: KeepalivedFacts['check'] = null;
+  if (tracked) {
+    const script = new RegExp(`vrrp_script\\s+${tracked[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\{([^}]*)\\}`).exec(clean)?.[1] ?? '';
+    const interval = num(script, 'interval') ?? SCRIPT_DEFAULTS.interval;
+    check = {
+      interval_ms: Math.round(interval * 1000),
+      timeout_ms: Math.round((num(script, 'timeout') ?? interval) * 1000),
+      fall: num(script, 'fall') ?? SCRIPT_DEFAULTS.fall,
+      weight: tracked[2] !== undefined ? Number(tracked[2]) : (num(script, 'weight') ?? SCRIPT_DEFAULTS.weight),
+    };
+  }
+  return {
+    vip,
+    advert_int_ms: advert === null ? null : Math.round(advert * 1000),
+    nopreempt: /^\s*nopreempt\b/m.test(clean),
+    priority: num(clean, 'priority') ?? 100,
+    check,
+  };
 }
 
 /** $SSH_CONNECTION = "client-ip client-port server-ip server-port". */

@@ -47,7 +47,8 @@ export interface Discovery {
   /** patronictl list as the DCS has it, from one Patroni host. */
   dcsView: ListedMember[] | { error: string };
   haproxy: Array<{ host: string } & HaproxyFacts>;
-  keepalived: ({ holder: string | null } & KeepalivedFacts) | null;
+  /** The first host's VRRP settings, with every host's priority (by host name). */
+  keepalived: ({ holder: string | null; priorities: Record<string, number> } & Omit<KeepalivedFacts, 'priority'>) | null;
   settings: { ttl?: number; loop_wait?: number; retry_timeout?: number; failsafe_mode?: boolean; synchronous_mode?: boolean; maximum_lag_on_failover?: number };
   versions: Versions & { keepalived?: string };
 }
@@ -158,11 +159,13 @@ export async function discover(inv: Inventory, conns: Connections): Promise<Disc
 
   const haproxy = await Promise.all(servicesOf(inv, 'haproxy').map(async ({ host, service }) => ({ host: host.name, ...parseHaproxyConfig(await read(host.name, service.config)) })));
 
-  const ka = servicesOf(inv, 'keepalived')[0];
+  // Every host's file: each has its own priority, which decides who takes the VIP over and how soon.
+  const kas = await Promise.all(servicesOf(inv, 'keepalived').map(async ({ host, service }) => ({ host: host.name, ...parseKeepalivedConfig(await read(host.name, service.config)) })));
   let keepalived: Discovery['keepalived'] = null;
-  if (ka) {
-    const facts = parseKeepalivedConfig(await read(ka.host.name, ka.service.config));
-    keepalived = { ...facts, holder: facts.vip ? await vipHolder(inv, conns, facts.vip) : null };
+  if (kas[0]) {
+    const { host: _, priority: __, ...facts } = kas[0];
+    const priorities = Object.fromEntries(kas.map((k) => [k.host, k.priority]));
+    keepalived = { ...facts, priorities, holder: facts.vip ? await vipHolder(inv, conns, facts.vip) : null };
   }
 
   const versionOf = async (component: Component, cmd: string) => {
@@ -230,7 +233,9 @@ export function formatDiscovery(d: Discovery): string {
   }
   if (d.keepalived) {
     const k = d.keepalived;
-    out.push(`keepalived ${d.versions.keepalived ?? ''}: VIP ${k.vip ?? '?'} held by ${k.holder ?? 'nobody'}, advert_int ${k.advert_int_ms ?? '?'} ms${k.nopreempt ? ', nopreempt' : ''}`);
+    const check = k.check ? `check every ${k.check.interval_ms} ms, fall ${k.check.fall}${k.check.weight ? `, weight ${k.check.weight}` : ''}` : 'no health check of HAProxy';
+    const priorities = Object.entries(k.priorities).map(([h, p]) => `${h} ${p}`).join(', ');
+    out.push(`keepalived ${d.versions.keepalived ?? ''}: VIP ${k.vip ?? '?'} held by ${k.holder ?? 'nobody'}, advert_int ${k.advert_int_ms ?? '?'} ms${k.nopreempt ? ', nopreempt' : ''}, ${check}, priorities ${priorities}`);
   }
   return out.join('\n');
 }

@@ -407,6 +407,26 @@ export class HostsDriver implements ClusterDriver {
       app: creds,
       superuser: creds,
       nodeByAddress: Object.fromEntries(d.patroni.map((p) => [p.postgres.host, p.member])),
+      balancers: this.balancers(d),
+    };
+  }
+
+  /** HAProxy's checks and keepalived's VRRP as the hosts' own files set them, where they say. */
+  private balancers(d: Discovery): NonNullable<ClusterAccess['balancers']> {
+    const h = d.haproxy.find((x) => x.inter_ms !== null && x.fall !== null && x.rise !== null);
+    const k = d.keepalived;
+    return {
+      ...(h ? { haproxy: { inter_ms: h.inter_ms!, fall: h.fall!, rise: h.rise! } } : {}),
+      ...(k?.advert_int_ms
+        ? {
+            keepalived: {
+              advert_int_ms: k.advert_int_ms,
+              nopreempt: k.nopreempt,
+              check: k.check,
+              priorities: Object.fromEntries(Object.entries(k.priorities).map(([host, p]) => [this.nodeOf(host, 'haproxy'), p])),
+            },
+          }
+        : {}),
     };
   }
 

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { parse as parseYaml, stringify } from 'yaml';
 import ssh2 from 'ssh2';
 import { haproxyConfig } from '../config/haproxy.js';
-import { keepalivedConfig } from '../config/keepalived.js';
+import { keepalivedConfig, ownPriorities } from '../config/keepalived.js';
 import { patroniConfig } from '../config/patroni.js';
 import { pgbouncerConfig, pgbouncerUsers } from '../config/pgbouncer.js';
 import { readHaproxyStats } from '../haproxy-stats.js';
@@ -205,7 +205,7 @@ export async function testbedUp(progress: (m: string) => void = () => {}, suite:
   );
 
   const haproxyUp = Promise.all(
-    haproxy.map(async (h, i) => {
+    haproxy.map(async (h) => {
       await putFile(
         h.name,
         '/etc/haproxy/haproxy.cfg',
@@ -228,7 +228,7 @@ export async function testbedUp(progress: (m: string) => void = () => {}, suite:
           interface: 'eth0',
           vip: VIP,
           prefixLength: 24,
-          priority: 100 + haproxy.length - i,
+          priority: ownPriorities(haproxy.map((x) => x.name))[h.name]!,
           advertIntMs: s.keepalived.advert_int_ms,
           nopreempt: s.keepalived.nopreempt,
           checkCommand: '/usr/bin/systemctl is-active --quiet haproxy.service',

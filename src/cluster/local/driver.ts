@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { createAppDatabase, enableEtcdAuth, etcdHealthy, newClusterToken, newPasswords, type Passwords } from '../bootstrap.js';
 import { etcdArgs } from '../config/etcd.js';
 import { haproxyConfig } from '../config/haproxy.js';
-import { keepalivedConfig } from '../config/keepalived.js';
+import { keepalivedConfig, ownCheck, ownPriorities } from '../config/keepalived.js';
 import { patroniConfig } from '../config/patroni.js';
 import { pgbouncerConfig, pgbouncerUsers } from '../config/pgbouncer.js';
 import { waitHealthy } from '../health.js';
@@ -362,6 +362,9 @@ export class LocalDriver implements ClusterDriver {
       app: { user: 'app', password: s.passwords.app, database: 'app' },
       superuser: { user: 'postgres', password: s.passwords.superuser, database: 'postgres' },
       nodeByAddress: Object.fromEntries(patroni.map((n) => [n.address, n.name])),
+      ...(s.spec.topology.keepalived
+        ? { balancers: { keepalived: { ...s.spec.settings.keepalived, check: ownCheck(s.spec.settings.keepalived.advert_int_ms), priorities: ownPriorities(haproxy.map((h) => h.name)) } } }
+        : {}),
     };
   }
 
@@ -462,8 +465,7 @@ export class LocalDriver implements ClusterDriver {
           interface: 'eth0',
           vip: VIP,
           prefixLength: 24,
-          // The first HAProxy is the preferred VIP holder.
-          priority: 100 + all.length - all.indexOf(n),
+          priority: ownPriorities(all.map((h) => h.name))[n.name]!,
           advertIntMs: s.spec.settings.keepalived.advert_int_ms,
           nopreempt: s.spec.settings.keepalived.nopreempt,
           checkCommand: check,

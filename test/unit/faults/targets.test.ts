@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTarget, type TargetSpec } from '../../../src/experiment/schema.js';
-import { chooseMembers, emptyMemory, type Member } from '../../../src/faults/targets.js';
+import { chooseMembers, emptyMemory, haproxyRole, type Member } from '../../../src/faults/targets.js';
 
 const members = (leader: string): Member[] =>
   ['patroni1', 'patroni2', 'patroni3'].map((node) => ({ node, role: node === leader ? 'leader' : 'replica', state: node === leader ? 'running' : 'streaming' }));
@@ -44,5 +44,12 @@ describe('chooseMembers', () => {
 
   it('leader is whoever leads now', () => {
     expect(chooseMembers({ kind: 'role', role: 'leader' }, members('patroni3'), emptyMemory()).map((m) => m.node)).toEqual(['patroni3']);
+  });
+});
+
+describe('haproxyRole', () => {
+  it('names the HAProxy that does not hold the VIP a backup, and every HAProxy without keepalived plain haproxy', () => {
+    expect([haproxyRole('haproxy1', 'haproxy1', true), haproxyRole('haproxy2', 'haproxy1', true)]).toEqual(['haproxy', 'haproxy_backup']);
+    expect([haproxyRole('haproxy2', 'haproxy1', false), haproxyRole('haproxy2', null, true)]).toEqual(['haproxy', 'haproxy']);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { haproxyConfig } from '../../../src/cluster/config/haproxy.js';
-import { keepalivedConfig } from '../../../src/cluster/config/keepalived.js';
+import { keepalivedConfig, ownCheck } from '../../../src/cluster/config/keepalived.js';
 import { patroniConfig } from '../../../src/cluster/config/patroni.js';
 import { haproxyMs, parseHaproxyConfig, parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort } from '../../../src/cluster/hosts/configs.js';
 import { DEFAULT_SETTINGS } from '../../../src/cluster/profiles.js';
@@ -47,7 +47,14 @@ describe('HAProxy configuration as discovery reads it', () => {
 
 describe('keepalived configuration', () => {
   it("reads the seed's: VIP, advert_int 2 s, no nopreempt", () => {
-    expect(parseKeepalivedConfig(fixture('seed-keepalived.conf'))).toEqual({ vip: '192.168.1.115', advert_int_ms: 2000, nopreempt: false });
+    // Its check has weight 2: a failed check takes the bonus away rather than giving the VIP up.
+    expect(parseKeepalivedConfig(fixture('seed-keepalived.conf'))).toEqual({
+      vip: '192.168.1.115',
+      advert_int_ms: 2000,
+      nopreempt: false,
+      priority: 100,
+      check: { interval_ms: 2000, timeout_ms: 2000, fall: 1, weight: 2 },
+    });
   });
 
   it("reads the drill's own: sub-second advert_int and nopreempt", () => {
@@ -62,7 +69,15 @@ describe('keepalived configuration', () => {
       nopreempt: true,
       checkCommand: '/bin/true',
     });
-    expect(parseKeepalivedConfig(text)).toEqual({ vip: '10.0.0.100', advert_int_ms: 500, nopreempt: true });
+    expect(parseKeepalivedConfig(text)).toEqual({ vip: '10.0.0.100', advert_int_ms: 500, nopreempt: true, priority: 101, check: ownCheck(500) });
+  });
+
+  it("takes a weight from track_script over the script's, and knows an instance that tracks nothing", () => {
+    const script = 'vrrp_script chk {\n  script "/bin/true"\n  interval 3\n  timeout 2\n  fall 2\n  weight -5\n}\n';
+    const instance = (track: string) => `${script}vrrp_instance V {\n  priority 150\n  advert_int 1\n${track}}\n`;
+    expect(parseKeepalivedConfig(instance('  track_script {\n    chk weight -30\n  }\n')).check).toEqual({ interval_ms: 3000, timeout_ms: 2000, fall: 2, weight: -30 });
+    expect(parseKeepalivedConfig(instance('  track_script {\n    chk\n  }\n')).check).toEqual({ interval_ms: 3000, timeout_ms: 2000, fall: 2, weight: -5 });
+    expect(parseKeepalivedConfig(instance(''))).toMatchObject({ priority: 150, check: null });
   });
 });
 
