@@ -143,6 +143,7 @@ export interface WhenContext {
    * machine lost), not only its main service (the hosts driver's systemctl kill / freeze of one unit).
    */
   whole_node: boolean;
+  kind: string;
 }
 
 /** The nodes a partition separated its target from, by kind. */
@@ -966,9 +967,9 @@ export const MODEL: readonly FaultModel[] = [
   {
     scenario: 'haproxy-vip',
     target: 'haproxy',
-    kinds: ['kill', 'pause'],
-    // keepalived goes down with its node: the holder falls silent.
-    when: ({ keepalived, whole_node }) => keepalived && whole_node,
+    kinds: ['kill', 'pause', 'isolate'],
+    // The holder falls silent: cut off, or keepalived gone down with its node.
+    when: ({ keepalived, whole_node, kind }) => keepalived && (whole_node || kind === 'isolate'),
     effective: { at: 'inject_end' },
     disrupts: true,
     predict: ({ s, targets }) => vipMoved([masterDownTerm(s, targets)]),
@@ -984,15 +985,6 @@ export const MODEL: readonly FaultModel[] = [
       const moves = vipMovesAfterCheck(s, targets, kind === 'pause');
       return moves === null ? vipStays(s, t) : vipMoved(moves);
     },
-  },
-  {
-    scenario: 'haproxy-vip',
-    target: 'haproxy',
-    kinds: ['isolate'],
-    when: ({ keepalived }) => keepalived,
-    effective: { at: 'inject_end' },
-    disrupts: true,
-    predict: ({ s, targets }) => vipMoved([masterDownTerm(s, targets)]),
   },
   {
     scenario: 'keepalived',
@@ -1096,7 +1088,7 @@ export function targetClass(kind: string, cutRoles: readonly string[], topology:
 export function modelFor(kind: string, roles: readonly string[], meta: Pick<RunMeta, 'topology' | 'config' | 'driver'>, cut: Cut = NOTHING_CUT): FaultModel | null {
   const target = targetClass(kind, roles, meta.topology);
   if (!target) return null;
-  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut, whole_node: meta.driver !== 'hosts' };
+  const c: WhenContext = { s: meta.config, keepalived: meta.topology.keepalived, cut, whole_node: meta.driver !== 'hosts', kind };
   return MODEL.find((m) => m.target === target && m.kinds.includes(kind) && (!m.when || m.when(c))) ?? null;
 }
 

@@ -83,8 +83,10 @@ describe('the fault model', () => {
 
     it('expects nothing from the HAProxy that does not hold the VIP, and the master-down interval from a holder cut off', () => {
       expect(faults(fault(10_000, 'stop', ['haproxy_backup'], ['haproxy2'], 20_000), { topology, config: config(own) })[0]).toMatchObject({ scenario: 'haproxy-standby', predicted: { lo_ms: 0, hi_ms: 0 } });
-      const [cut] = faults(fault(10_000, 'isolate', ['haproxy'], ['haproxy1'], 20_000), { topology, config: config(own) });
-      expect(cut!.predicted).toMatchObject({ lo_ms: 2605.5, hi_ms: 3855.5 });
+      for (const driver of ['local', 'hosts'] as const) {
+        const [cut] = faults(fault(10_000, 'isolate', ['haproxy'], ['haproxy1'], 20_000), { topology, config: config(own), driver });
+        expect(cut!.predicted).toMatchObject({ lo_ms: 2605.5, hi_ms: 3855.5 });
+      }
     });
   });
 
