@@ -278,11 +278,18 @@ const STARVED_CHECKS_FAIL: [number, number] = [0, 6500];
 /** The longest a client operation runs before it counts as failed (the load's op_timeout, 1 s). */
 const OP_TIMEOUT_MS = 1000;
 /**
- * PostgreSQL started again by Patroni on the same node, with crash recovery of a small WAL backlog
- * (postgres-crash-leader measured 13.4 s in all on this shared machine; wal-disk-full 8.1 s after the
- * heal). Wide: not yet measured as a term of its own.
+ * PostgreSQL started again by Patroni on the same node after its pg_wal was freed, with crash
+ * recovery (wal-disk-full: 8.1 s after the heal in one run). Wide: not yet measured as a term of its own.
  */
 const RESTART: [number, number] = [1000, 12_000];
+/**
+ * The leader's HA loop that found its postmaster gone → PostgreSQL accepts connections again:
+ * Patroni starts it ("starting primary after failure", 0.6–1.3 s to the postmaster's first line),
+ * PostgreSQL syncs the whole data directory before crash recovery (recovery_init_sync_method fsync:
+ * 0.1–2.8 s, with the machine's I/O), replays and checkpoints (0.1–0.6 s). Measured 0.89–4.78 s in
+ * 8 postgres-crash-leader runs (2026-12-07, labs 1 and 5); the bound leaves room for a busier disk.
+ */
+const CRASH_RESTART: [number, number] = [800, 6000];
 /**
  * PANIC → PostgreSQL's own restart (restart_after_crash) has failed and the postmaster stopped: crash
  * recovery needs a new WAL segment to end on, and a full pg_wal has no room for it (measured
@@ -904,10 +911,12 @@ export const MODEL: readonly FaultModel[] = [
     kinds: ['postgres-crash'],
     effective: { at: 'inject_end' },
     disrupts: true,
-    predict: ({ s }) => {
+    predict: ({ s, t, live }) => {
       // Patroni still holds the key: its next HA loop finds PostgreSQL gone and starts it as the primary.
+      const loop = live.leader_loops_ms.find((l) => l >= t.effective_ms && l <= t.effective_ms + s.loop_wait * S + 1000);
+      const found = loop === undefined ? nextLoop(s) : exact("leader's next HA loop, which finds PostgreSQL gone (Patroni log)", round01(loop - t.effective_ms));
       const phases = chain([
-        ['promotion', [nextLoop(s), fixed('start with crash recovery', RESTART)]],
+        ['promotion', [found, fixed('PostgreSQL started again: data directory synced, crash recovery, checkpoint', CRASH_RESTART)]],
         ['routing', [riseTerm(s)]],
         ['first_write', [fixed('client retry', CLIENT)]],
       ]);
