@@ -286,10 +286,11 @@ const RESTART: [number, number] = [1000, 12_000];
  * The leader's HA loop that found its postmaster gone → PostgreSQL accepts connections again:
  * Patroni starts it ("starting primary after failure", 0.6–1.3 s to the postmaster's first line),
  * PostgreSQL syncs the whole data directory before crash recovery (recovery_init_sync_method fsync:
- * 0.1–2.8 s, with the machine's I/O), replays and checkpoints (0.1–0.6 s). Measured 0.89–4.78 s in
- * 8 postgres-crash-leader runs (2026-12-07, labs 1 and 5); the bound leaves room for a busier disk.
+ * 0.1–3.4 s, with the machine's I/O), replays and checkpoints (0.1–1.8 s). Measured 0.89–6.47 s in
+ * the 12 postgres-crash-leader runs recorded since the local driver reaps orphans at once (b6d190c;
+ * 10.4–11.3 s in 3 before it, the killed postmaster left a zombie), 2026-12-07, labs 1 and 5.
  */
-const CRASH_RESTART: [number, number] = [800, 6000];
+const CRASH_RESTART: [number, number] = [800, 8000];
 /**
  * PANIC → PostgreSQL's own restart (restart_after_crash) has failed and the postmaster stopped: crash
  * recovery needs a new WAL segment to end on, and a full pg_wal has no room for it (measured
