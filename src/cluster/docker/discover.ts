@@ -7,6 +7,7 @@
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { readHaproxyStats } from '../haproxy-stats.js';
+import { haproxyTimings, parseHaproxyConfig } from '../hosts/configs.js';
 import { getJson, isLeaderRole, type PatroniClusterView, type PatroniNodeView } from '../patroni-api.js';
 import { streamingFromLeader } from '../health.js';
 import type { ClusterAccess, DbCredentials, NodeInfo, NodeKind } from '../types.js';
@@ -111,11 +112,9 @@ async function isStatsPage(c: StatsCandidate): Promise<boolean> {
  * answers as one at "/".
  */
 async function statsPage(docker: Docker, h: ContainerFacts, postgresPorts: PublishedPort[]): Promise<StatsCandidate | undefined> {
-  const argv = topArgv(await top(docker, h.id)).find((p) => daemonOf(p) === 'haproxy');
-  if (!argv) throw new Error(`HAProxy is not running in ${h.name}`);
-  const cfg = await execIn(docker, h.id, ['cat', haproxyConfigPath(argv)]);
+  const cfg = await haproxyFile(docker, h);
   const candidates: StatsCandidate[] = [];
-  for (const s of cfg.exitCode === 0 ? statsSections(cfg.stdout) : []) {
+  for (const s of cfg.text === null ? [] : statsSections(cfg.text)) {
     for (const port of s.ports) {
       const published = h.published.find((p) => p.containerPort === port);
       const base = published ? `http://${published.host}:${published.hostPort}` : `http://${h.networks[0]?.ip}:${port}`;
@@ -127,6 +126,15 @@ async function statsPage(docker: Docker, h: ContainerFacts, postgresPorts: Publi
   }
   for (const c of candidates) if (await isStatsPage(c)) return c;
   return undefined;
+}
+
+/** The configuration file the container's running haproxy was given, and its text (null if unreadable). */
+async function haproxyFile(docker: Docker, h: ContainerFacts): Promise<{ path: string; text: string | null }> {
+  const argv = topArgv(await top(docker, h.id)).find((p) => daemonOf(p) === 'haproxy');
+  if (!argv) throw new Error(`HAProxy is not running in ${h.name}`);
+  const file = haproxyConfigPath(argv);
+  const r = await execIn(docker, h.id, ['cat', file]);
+  return { path: file, text: r.exitCode === 0 ? r.stdout : null };
 }
 
 const describePort = (p: PublishedPort) => `${p.host}:${p.hostPort} (container port ${p.containerPort})`;
@@ -259,6 +267,10 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
   );
   for (const s of stats) s.backends = backends;
 
+  // The checks HAProxy runs with are the project's own: the predictions must use them, not the experiment file's.
+  const cfg = await haproxyFile(docker, front);
+  const checks = cfg.text === null ? null : haproxyTimings(parseHaproxyConfig(cfg.text));
+
   // The access, as the observers and the load use it.
   const nodes: DockerNode[] = [
     ...etcd.map((f) => node(f, f.service, 'etcd')),
@@ -276,6 +288,7 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
     direct: Object.fromEntries(patroniNodes.map((n) => [n.name, { host: n.address, port: memberPort(n.name) }])),
     superuser: { ...superuser, database: 'postgres' },
     nodeByAddress: Object.fromEntries(patroniNodes.flatMap((n) => n.networks.map((a) => [a.ip, n.name]))),
+    ...(checks ? { balancers: { haproxy: checks } } : {}),
   };
   const patroni = Object.fromEntries(patroniNodes.map((n, i) => [n.name, seen[i]!.process]));
 
@@ -286,6 +299,11 @@ export async function discover(docker: Docker, project: string, opts: { timeoutM
   report.push(`write port (reached the leader on every test connection): ${describePort(write)}`);
   report.push(`read port (reached only replicas): ${describePort(read)}`);
   report.push(`stats page: ${stats.map((s) => s.url).join(', ')}; backends: ${backends.write} (leader), ${backends.read} (replicas)`);
+  report.push(
+    checks
+      ? `HAProxy's checks (${cfg.path} in ${front.name}, HAProxy's defaults where it says nothing): inter ${checks.inter_ms} ms, fall ${checks.fall}, rise ${checks.rise}`
+      : `HAProxy's configuration ${cfg.path} in ${front.name} could not be read: the predictions use the experiment file's check timings`,
+  );
   report.push(`superuser from Patroni's configuration: ${superuser.user}`);
   for (const [name, p] of Object.entries(patroni)) {
     if (p.main) report.push(`${name}: Patroni is its container's main process, so kill-patroni ends the whole container there (a node crash, not systemd's kill -9)`);

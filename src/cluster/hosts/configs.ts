@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { ControlPath } from './commands.js';
-import type { KeepalivedSettings } from '../types.js';
+import type { ClusterSettings, KeepalivedSettings } from '../types.js';
 
 /** Readers of the packaged services' own configuration files: what discovery learns from them. */
 
@@ -61,6 +61,14 @@ export function haproxyMs(v: string): number {
 }
 
 const LEADER_CHECK = /\/(primary|master|leader|read-write)\b/;
+
+/** HAProxy's own defaults for a server's checks: inter 2 s, fall 3, rise 2. */
+const CHECK_DEFAULTS = { inter_ms: 2000, fall: 3, rise: 2 };
+
+/** The check timings HAProxy runs with: what the file says, HAProxy's defaults where it says nothing. */
+export function haproxyTimings(f: Pick<HaproxyFacts, 'inter_ms' | 'fall' | 'rise'>): ClusterSettings['haproxy'] {
+  return { inter_ms: f.inter_ms ?? CHECK_DEFAULTS.inter_ms, fall: f.fall ?? CHECK_DEFAULTS.fall, rise: f.rise ?? CHECK_DEFAULTS.rise };
+}
 
 /** /etc/haproxy/haproxy.cfg: section by section, the lines discovery needs. */
 export function parseHaproxyConfig(text: string): HaproxyFacts {

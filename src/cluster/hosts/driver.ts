@@ -13,6 +13,7 @@ import {
   type FaultCommands,
   type FaultContext,
 } from './commands.js';
+import { haproxyTimings } from './configs.js';
 import { discover, formatDiscovery, vipHolder, type Discovery } from './discover.js';
 import { loadInventory, type HostService, type Inventory } from './inventory.js';
 import { patronictlArgs } from '../roles.js';
@@ -413,10 +414,10 @@ export class HostsDriver implements ClusterDriver {
 
   /** HAProxy's checks and keepalived's VRRP as the hosts' own files set them, where they say. */
   private balancers(d: Discovery): NonNullable<ClusterAccess['balancers']> {
-    const h = d.haproxy.find((x) => x.inter_ms !== null && x.fall !== null && x.rise !== null);
+    const h = d.haproxy[0];
     const k = d.keepalived;
     return {
-      ...(h ? { haproxy: { inter_ms: h.inter_ms!, fall: h.fall!, rise: h.rise! } } : {}),
+      ...(h ? { haproxy: haproxyTimings(h) } : {}),
       ...(k?.advert_int_ms
         ? {
             keepalived: {

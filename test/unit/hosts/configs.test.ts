@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { haproxyConfig } from '../../../src/cluster/config/haproxy.js';
 import { keepalivedConfig, ownCheck } from '../../../src/cluster/config/keepalived.js';
 import { patroniConfig } from '../../../src/cluster/config/patroni.js';
-import { haproxyMs, parseHaproxyConfig, parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort } from '../../../src/cluster/hosts/configs.js';
+import { haproxyMs, haproxyTimings, parseHaproxyConfig, parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort } from '../../../src/cluster/hosts/configs.js';
 import { DEFAULT_SETTINGS } from '../../../src/cluster/profiles.js';
 
 const fixture = (f: string) => readFileSync(new URL(`fixtures/${f}`, import.meta.url), 'utf8');
@@ -37,6 +37,10 @@ describe('HAProxy configuration as discovery reads it', () => {
     expect(f.stats).toEqual({ port: 7000, uri: '/', user: 'admin', password: 's3cret:with-colon' });
     expect([f.write, f.read, f.writePort, f.readPort]).toEqual(['primary', 'replicas', 5000, 5001]);
     expect([f.inter_ms, f.fall, f.rise]).toEqual([500, 2, 1]);
+  });
+
+  it("fills HAProxy's own check defaults (inter 2 s, fall 3, rise 2) where the file says nothing", () => {
+    expect(haproxyTimings(parseHaproxyConfig('listen master\n    option httpchk OPTIONS /primary\n    server pg1 10.0.0.1:5432 check port 8008 inter 3s\n'))).toEqual({ inter_ms: 3000, fall: 3, rise: 2 });
   });
 
   it('converts HAProxy times', () => {
