@@ -7,7 +7,7 @@
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { readHaproxyStats } from '../haproxy-stats.js';
-import { haproxyTimings, parseHaproxyConfig } from '../hosts/configs.js';
+import { haproxyTimings, parseHaproxyConfig } from '../haproxy-config.js';
 import { getJson, isLeaderRole, type PatroniClusterView, type PatroniNodeView } from '../patroni-api.js';
 import { streamingFromLeader } from '../health.js';
 import type { ClusterAccess, DbCredentials, NodeInfo, NodeKind } from '../types.js';
@@ -27,7 +27,6 @@ import {
   portRoles,
   PROC_DETAILS_SCRIPT,
   PROC_SCAN_SCRIPT,
-  statsSections,
   topArgv,
   type ContainerFacts,
   type NetworkAttachment,
@@ -114,7 +113,7 @@ async function isStatsPage(c: StatsCandidate): Promise<boolean> {
 async function statsPage(docker: Docker, h: ContainerFacts, postgresPorts: PublishedPort[]): Promise<StatsCandidate | undefined> {
   const cfg = await haproxyFile(docker, h);
   const candidates: StatsCandidate[] = [];
-  for (const s of cfg.text === null ? [] : statsSections(cfg.text)) {
+  for (const s of cfg.text === null ? [] : parseHaproxyConfig(cfg.text).stats) {
     for (const port of s.ports) {
       const published = h.published.find((p) => p.containerPort === port);
       const base = published ? `http://${published.host}:${published.hostPort}` : `http://${h.networks[0]?.ip}:${port}`;

@@ -275,39 +275,6 @@ export function haproxyConfigPath(argv: readonly string[]): string {
   return (i >= 0 ? argv[i + 1] : undefined) ?? '/etc/haproxy/haproxy.cfg';
 }
 
-export interface StatsSection {
-  ports: number[];
-  uri: string;
-  auth: { user: string; password: string } | undefined;
-}
-
-/** The sections of an haproxy.cfg that serve a stats page: their bind ports, URI and first user. */
-export function statsSections(cfg: string): StatsSection[] {
-  const sections: Array<StatsSection & { stats: boolean }> = [];
-  let cur: (StatsSection & { stats: boolean }) | undefined;
-  for (const raw of cfg.split('\n')) {
-    const line = raw.replace(/#.*$/, '').trim();
-    const words = line.split(/\s+/);
-    if (/^(listen|frontend|backend|defaults|global|resolvers|peers|userlist|program)\b/.test(line)) {
-      cur = { ports: [], uri: '/', auth: undefined, stats: false };
-      sections.push(cur);
-      continue;
-    }
-    if (!cur) continue;
-    if (words[0] === 'bind') {
-      for (const m of (words[1] ?? '').matchAll(/:(\d+)(?:-\d+)?/g)) cur.ports.push(Number(m[1]));
-    } else if (words[0] === 'stats') {
-      if (words[1] === 'enable') cur.stats = true;
-      if (words[1] === 'uri' && words[2]) [cur.stats, cur.uri] = [true, words[2]];
-      if (words[1] === 'auth' && words[2]?.includes(':') && !cur.auth) {
-        const i = words[2].indexOf(':');
-        cur.auth = { user: words[2].slice(0, i), password: words[2].slice(i + 1) };
-      }
-    }
-  }
-  return sections.filter((s) => s.stats && s.ports.length > 0).map(({ ports, uri, auth }) => ({ ports, uri, auth }));
-}
-
 /**
  * Which backend routes to the leader and which to the replicas, by what HAProxy says is up in each:
  * the write backend has the leader and nobody else up, the read backend only replicas.

@@ -1,7 +1,8 @@
 import { getJson } from '../patroni-api.js';
 import type { Component, Versions } from '../types.js';
 import type { ControlPath } from './commands.js';
-import { parseHaproxyConfig, parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort, type HaproxyFacts, type KeepalivedFacts } from './configs.js';
+import { parseHaproxyConfig, type HaproxyFacts } from '../haproxy-config.js';
+import { parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort, type KeepalivedFacts } from './configs.js';
 import type { Inventory, InventoryHost } from './inventory.js';
 import { findTablesInOutput } from '../../grade/extract/patronictl.js';
 import type { ListedMember } from '../../grade/types.js';
@@ -228,7 +229,7 @@ export function formatDiscovery(d: Discovery): string {
   for (const h of d.haproxy) {
     out.push(
       `HAProxy ${d.versions.haproxy} on ${h.host}: write section "${h.write ?? '?'}"${h.writePort ? ` :${h.writePort}` : ''}, read "${h.read ?? '?'}"${h.readPort ? ` :${h.readPort}` : ''}, ` +
-        `inter ${h.inter_ms ?? '?'} ms fall ${h.fall ?? '?'} rise ${h.rise ?? '?'}, stats ${h.stats ? `:${h.stats.port}${h.stats.uri}` : 'none'}`,
+        `inter ${h.inter_ms ?? '?'} ms fall ${h.fall ?? '?'} rise ${h.rise ?? '?'}, stats ${h.stats[0] ? `:${h.stats[0].ports[0]}${h.stats[0].uri}` : 'none'}`,
     );
   }
   if (d.keepalived) {

@@ -13,9 +13,9 @@ import {
   type FaultCommands,
   type FaultContext,
 } from './commands.js';
-import { haproxyTimings } from './configs.js';
 import { discover, formatDiscovery, vipHolder, type Discovery } from './discover.js';
 import { loadInventory, type HostService, type Inventory } from './inventory.js';
+import { haproxyTimings } from '../haproxy-config.js';
 import { patronictlArgs } from '../roles.js';
 import { HostConnection, short, shq } from './ssh.js';
 
@@ -390,19 +390,20 @@ export class HostsDriver implements ClusterDriver {
       nodes,
       write: inv.clients.write,
       read: inv.clients.read,
-      stats: d.haproxy.flatMap((h) =>
-        h.stats
+      stats: d.haproxy.flatMap((h) => {
+        const page = h.stats[0];
+        return page
           ? [
               {
                 haproxy: this.nodeOf(h.host, 'haproxy'),
-                url: `http://${address(h.host)}:${h.stats.port}${h.stats.uri}`,
-                user: h.stats.user,
-                password: h.stats.password,
+                url: `http://${address(h.host)}:${page.ports[0]}${page.uri}`,
+                user: page.auth?.user ?? '',
+                password: page.auth?.password ?? '',
                 ...(h.write && h.read && (h.write !== 'primary' || h.read !== 'replicas') ? { backends: { write: h.write, read: h.read } } : {}),
               },
             ]
-          : [],
-      ),
+          : [];
+      }),
       patroni: Object.fromEntries(d.patroni.map((p) => [p.member, p.rest])),
       direct: Object.fromEntries(d.patroni.map((p) => [p.member, p.postgres])),
       app: creds,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haproxyConfig } from '../../../src/cluster/config/haproxy.js';
 import { patroniConfig } from '../../../src/cluster/config/patroni.js';
+import { parseHaproxyConfig } from '../../../src/cluster/haproxy-config.js';
 import {
   backendRoles,
   classify,
@@ -14,7 +15,6 @@ import {
   patroniProcess,
   patroniSettings,
   portRoles,
-  statsSections,
   type InspectLike,
   type TopLike,
 } from '../../../src/cluster/docker/inspect.js';
@@ -151,12 +151,12 @@ describe('HAProxy', () => {
       statsPassword: 'stats-secret',
       settings: DEFAULT_SETTINGS,
     });
-    expect(statsSections(cfg)).toEqual([{ ports: [7000], uri: '/', auth: { user: 'admin', password: 'stats-secret' } }]);
+    expect(parseHaproxyConfig(cfg).stats).toEqual([{ ports: [7000], uri: '/', auth: { user: 'admin', password: 'stats-secret' } }]);
   });
 
   it("and in a student's", () => {
     const cfg = readFileSync(path.join(import.meta.dirname, '../../cluster/course-compose/haproxy.cfg'), 'utf8');
-    expect(statsSections(cfg)).toEqual([{ ports: [7000], uri: '/haproxy', auth: { user: 'admin', password: 'course-stats-secret' } }]);
+    expect(parseHaproxyConfig(cfg).stats).toEqual([{ ports: [7000], uri: '/haproxy', auth: { user: 'admin', password: 'course-stats-secret' } }]);
   });
 
   const row = (backend: string, server: string, status: string) => ({ backend, server, status });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { haproxyConfig } from '../../../src/cluster/config/haproxy.js';
 import { keepalivedConfig, ownCheck } from '../../../src/cluster/config/keepalived.js';
 import { patroniConfig } from '../../../src/cluster/config/patroni.js';
-import { haproxyMs, haproxyTimings, parseHaproxyConfig, parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort } from '../../../src/cluster/hosts/configs.js';
+import { haproxyMs, haproxyTimings, parseHaproxyConfig } from '../../../src/cluster/haproxy-config.js';
+import { parseKeepalivedConfig, parsePatroniConfig, parseSshConnection, splitHostPort } from '../../../src/cluster/hosts/configs.js';
 import { DEFAULT_SETTINGS } from '../../../src/cluster/profiles.js';
 
 const fixture = (f: string) => readFileSync(new URL(`fixtures/${f}`, import.meta.url), 'utf8');
@@ -15,7 +16,7 @@ describe('HAProxy configuration as discovery reads it', () => {
       inter_ms: 3000,
       fall: 3,
       rise: 4,
-      stats: { port: 7000, uri: '/', user: '', password: '' },
+      stats: [{ ports: [7000], uri: '/', auth: undefined }],
       write: 'postgres_master',
       read: 'postgres_replicas',
       writePort: 5000,
@@ -34,7 +35,7 @@ describe('HAProxy configuration as discovery reads it', () => {
       settings: DEFAULT_SETTINGS,
     });
     const f = parseHaproxyConfig(text);
-    expect(f.stats).toEqual({ port: 7000, uri: '/', user: 'admin', password: 's3cret:with-colon' });
+    expect(f.stats).toEqual([{ ports: [7000], uri: '/', auth: { user: 'admin', password: 's3cret:with-colon' } }]);
     expect([f.write, f.read, f.writePort, f.readPort]).toEqual(['primary', 'replicas', 5000, 5001]);
     expect([f.inter_ms, f.fall, f.rise]).toEqual([500, 2, 1]);
   });
