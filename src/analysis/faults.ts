@@ -213,7 +213,8 @@ export function analyseFaults(inp: FaultInputs): Outcome {
     const model = modelFor(f.kind, f.event.roles ?? [], { ...meta, config }, cut);
     const eff = effectiveOf(f, model, inp.logs, meta);
     const times: FaultTimes = { injected_ms: f.start_ms, effective_ms: eff.t_ms, healed_ms: f.heal_ms, ended_ms: meta.ended_ms };
-    const ctx = { s: config, t: times, keepalived: meta.topology.keepalived, haproxy_nodes: meta.topology.haproxy.length, live: liveState(inp.logs, times, f.event.nodes ?? [], inp.patroni), cut, kind: f.event.fault ?? '', targets: f.event.nodes ?? [] };
+    const targets = f.event.nodes ?? [];
+    const ctx = { s: config, t: times, keepalived: meta.topology.keepalived, haproxy_nodes: meta.topology.haproxy.length, live: liveState(inp.logs, times, targets, inp.patroni), cut, kind: f.kind, targets };
     return { fault: f, model, times, source: eff.source, ctx, prediction: model ? model.predict(ctx) : null };
   });
 

@@ -4,6 +4,7 @@
  * (and the outage itself) should fall in, with the terms from the live settings. Analysis, report,
  * assertions, topology comparison and grader all ask this table; nothing else knows the rules.
  */
+import type { KeepalivedSettings } from '../cluster/types.js';
 import type { ClusterSettingsSnapshot, RunMeta } from '../history/types.js';
 import { checkTimeoutMs } from '../cluster/config/haproxy.js';
 import { ownCheck } from '../cluster/config/keepalived.js';
@@ -580,7 +581,7 @@ const skewTerm = (s: ClusterSettingsSnapshot, targets: readonly string[]): Term 
  * keepalived's check of its HAProxy fails `fall` runs in a row: the next run comes within one
  * interval, and a run against a frozen HAProxy fails only when its timeout runs out.
  */
-const checkFailsTerm = (check: NonNullable<ReturnType<typeof vrrpOf>['check']>, hangs: boolean): Term => {
+const checkFailsTerm = (check: NonNullable<KeepalivedSettings['check']>, hangs: boolean): Term => {
   const wait = hangs ? check.timeout_ms : 0;
   return {
     label: `keepalived's check of HAProxy fails: next run 0 … interval ${seconds(check.interval_ms)}${check.fall > 1 ? ` + ${check.fall - 1} more` : ''}${hangs ? ` + its timeout ${seconds(wait)} (HAProxy frozen)` : ''}`,
@@ -596,12 +597,12 @@ const checkFailsTerm = (check: NonNullable<ReturnType<typeof vrrpOf>['check']>, 
  * nopreempt keeps it from preempting; without a check nothing moves. Null: the VIP stays.
  */
 const vipMovesAfterCheck = (s: ClusterSettingsSnapshot, targets: readonly string[], hangs: boolean): Term[] | null => {
-  const { advert, nopreempt, check } = vrrpOf(s);
+  const { advert, nopreempt, check, priorities } = vrrpOf(s);
   if (check === null) return null;
   const fails = checkFailsTerm(check, hangs);
   if (check.weight === 0) return [fails, skewTerm(s, targets)];
   if (nopreempt) return null;
-  const holder = vrrpOf(s).priorities?.[targets[0]?.split('/')[0] ?? ''];
+  const holder = priorities?.[targets[0]?.split('/')[0] ?? ''];
   const backups = backupsOf(s, targets);
   const next: Term = { label: `taken over at the holder's next advertisement, 0 … advert_int ${seconds(advert)}`, lo_ms: 0, hi_ms: advert };
   if (holder === undefined || backups.length === 0) return [fails, { ...next, label: `${next.label} (if a backup now outranks it: priorities not known)` }];
@@ -686,12 +687,15 @@ const vipMoved = (moves: Term[]): Prediction => {
   ]);
   return { outage: outageOf(phases), phases };
 };
-/** keepalived leaves the VIP with a dead HAProxy: clients are cut off until it is back, as with one HAProxy. */
-const vipStays = (s: ClusterSettingsSnapshot, t: FaultTimes): Prediction => {
-  const phases = chain([
-    ['routing', [exact("the VIP stays with the dead HAProxy (keepalived's check does not give it up): HAProxy down for", heldFor(t)), fallTerm(s)]],
+/** The only way in is down until it is back and its checks have taken the replicas out. */
+const haproxyBack = (s: ClusterSettingsSnapshot, t: FaultTimes, down: string): PhasePrediction[] =>
+  chain([
+    ['routing', [exact(down, heldFor(t)), fallTerm(s)]],
     ['first_write', [fixed('client retry', CLIENT)]],
   ]);
+/** keepalived leaves the VIP with a dead HAProxy: clients are cut off until it is back, as with one HAProxy. */
+const vipStays = (s: ClusterSettingsSnapshot, t: FaultTimes): Prediction => {
+  const phases = haproxyBack(s, t, "the VIP stays with the dead HAProxy (keepalived's check does not give it up): HAProxy down for");
   return { outage: outageOf(phases), phases };
 };
 
@@ -964,13 +968,8 @@ export const MODEL: readonly FaultModel[] = [
     effective: { at: 'inject_end' },
     disrupts: true,
     predict: ({ s, t }) => {
-      // The only way in is down until it is back and its checks have taken the replicas out.
-      const held = exact('HAProxy down for', heldFor(t));
       const stopping = exact('stopping took', Math.max(0, t.effective_ms - t.injected_ms));
-      const phases = chain([
-        ['routing', [held, fallTerm(s)]],
-        ['first_write', [fixed('client retry', CLIENT)]],
-      ]);
+      const phases = haproxyBack(s, t, 'HAProxy down for');
       return { outage: sumTerms([...phases.at(-1)!.terms, { ...stopping, lo_ms: 0 }]), phases };
     },
   },
