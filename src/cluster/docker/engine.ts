@@ -160,8 +160,7 @@ export async function execIn(docker: Docker, id: string, cmd: string[], opts: Ex
     });
   });
   // The engine can close the stream before it records the exit: inspected at once, the exec may
-  // still say Running, or give no ExitCode (in CI a postmaster "survived SIGKILL for 5 s" when
-  // the test had run 0.37 s).
+  // still say Running, or give no ExitCode.
   let info = await exec.inspect();
   for (const until = Date.now() + 5000; (info.Running || info.ExitCode == null) && Date.now() < until; ) {
     await sleep(20);
